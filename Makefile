@@ -1,0 +1,35 @@
+# Nexus: `make run` starts the wiki, `make test` runs every test. Both set themselves up.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run serve test venv chromium clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## Start the wiki on SQLite in instance/ at http://127.0.0.1:5000 (development server).
+run: venv
+	$(FLASK) db upgrade
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Start the wiki under gunicorn, as in production.
+serve: venv
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+
+## Run all tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set; browser tests in Chromium).
+test: venv chromium
+	$(PY) -m pytest
+
+chromium:
+	@scripts/ensure-chromium
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,71 @@
+"""A live wiki in a thread and headless Debian Chromium driven by Playwright.
+
+Chromium is required: a missing browser fails these tests, it never skips them.
+"""
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import _base_config, _migrate
+from wiki import create_app
+
+CHROMIUM = os.environ.get("NEXUS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The wiki served over HTTP on a free local port, on its own migrated SQLite file."""
+    url = "sqlite:///" + str(tmp_path / "live.db")
+    _migrate(url)
+    app = create_app(_base_config(url) | {"TESTING": False})
+    app.instance_path = str(tmp_path)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    assert os.path.exists(CHROMIUM), f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context; console errors (CSP violations included), failed
+    stylesheets/scripts/images and dialogs fail the test. A 404 *page* is fine: the wiki
+    answers 404 for missing pages on purpose."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+
+    def on_console(msg):
+        # Chromium logs every 4xx, documents included; sub-resources are checked below.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            errors.append(msg.text)
+
+    def on_response(response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} for {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    yield page
+    context.close()
+    assert errors == [], f"the browser reported errors: {errors}"

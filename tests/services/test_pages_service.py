@@ -1,0 +1,80 @@
+"""The page service: saving, stale revisions, check-and-set, reverts."""
+import pytest
+from sqlalchemy import select
+
+from wiki.extensions import db
+from wiki.models import Page, Revision
+from wiki.services import pages
+from wiki.services.errors import BodyTooLarge, InvalidInput, NotFound, StaleRevision
+from wiki.titles import InvalidTitle
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+def test_first_save_creates_page_and_revision_one(ctx):
+    result = pages.save_page("concepts/Caching", "# Cache\n", "new", None, base_revision=0)
+    assert result.created
+    assert (result.page.title, result.page.title_key) == ("concepts/Caching", "concepts/caching")
+    assert (result.revision.number, result.revision.size, result.revision.parent_id) == (1, 8, None)
+    assert 'id="cache"' in result.revision.html
+
+
+def test_stale_save_raises_and_writes_nothing(ctx):
+    pages.save_page("P", "one", "", None, base_revision=0)
+    pages.save_page("P", "two", "", None, base_revision=1)
+    with pytest.raises(StaleRevision) as caught:
+        pages.save_page("P", "three", "", None, base_revision=1)
+    assert caught.value.current.number == 2
+    assert db.session.scalars(select(Revision.source).order_by(Revision.number)).all() == ["one", "two"]
+
+
+def test_check_and_set_refuses_a_page_moved_on_underneath(ctx, monkeypatch):
+    """Two saves that both read revision 1 as current: only one may become revision 2."""
+    pages.save_page("P", "one", "", None, base_revision=0)
+    real = pages._current_revision
+    stale_parent = real(db.session.scalar(select(Page.id)))
+    pages.save_page("P", "two", "", None, base_revision=1)
+    # The second writer still believes revision 1 is current (it read before the first committed).
+    monkeypatch.setattr(pages, "_current_revision", lambda page_id: stale_parent if stale_parent else real(page_id))
+    with pytest.raises(StaleRevision):
+        pages.save_page("P", "rival", "", None, base_revision=1)
+    monkeypatch.undo()
+    assert db.session.scalars(select(Revision.source).order_by(Revision.number)).all() == ["one", "two"]
+    assert pages.get_page("p").current_revision.source == "two"
+
+
+def test_body_over_the_limit_raises(ctx):
+    with pytest.raises(BodyTooLarge, match="limit is 10 bytes"):
+        pages.save_page("P", "é" * 6, "", None, base_revision=0, max_bytes=10)
+    assert pages.find_page("P") is None
+
+
+def test_invalid_title_and_summary(ctx):
+    with pytest.raises(InvalidTitle):
+        pages.save_page("a/../b", "x", "", None, base_revision=0)
+    with pytest.raises(InvalidInput):
+        pages.save_page("P", "x", "s" * 301, None, base_revision=0)
+    assert db.session.scalar(select(Page)) is None
+
+
+def test_revert_and_missing_revision(ctx):
+    pages.save_page("P", "one", "", None, base_revision=0)
+    pages.save_page("P", "two", "", None, base_revision=1)
+    page = pages.get_page("P")
+    result = pages.revert_page(page, 1, None, base_revision=2)
+    assert (result.revision.number, result.revision.source, result.revision.summary) == (3, "one", "Reverted to revision 1")
+    with pytest.raises(NotFound):
+        pages.get_revision(page, 7)
+    with pytest.raises(NotFound):
+        pages.get_revision(page, 2**40)
+
+
+def test_links_resolve_against_existing_pages(ctx):
+    pages.save_page("Target", "t", "", None, base_revision=0)
+    html = pages.save_page("Source", "[[target]] [[Nowhere]]", "", None, base_revision=0).revision.html
+    assert 'href="/wiki/Target"' in html
+    assert 'href="/wiki/Nowhere/-/edit"' in html

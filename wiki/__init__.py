@@ -1,0 +1,65 @@
+"""Nexus: a collaborative Markdown wiki. ``create_app()`` builds the Flask application."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from wiki.config import Defaults
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI, headers."""
+    app = Flask(
+        "wiki",
+        instance_relative_config=True,
+        template_folder=str(PACKAGE_DIR.parent / "templates"),
+        static_folder=str(PACKAGE_DIR.parent / "static"),
+    )
+    # 1. Configuration: defaults, instance/config.py, NEXUS_* environment, test mapping.
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("NEXUS")
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "wiki.db")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+    # 2. Extensions.
+    from wiki.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    # 3. Blueprints, error handlers, CLI, response headers and template helpers.
+    from wiki import auth, cli, errors, health, history, pages, web
+
+    for module in (pages, history, auth, health):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    cli.register(app)
+    web.register(app)
+    return app
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, creating it (readable by the owner only) on first run."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker created it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
+        return key

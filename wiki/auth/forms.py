@@ -1,0 +1,31 @@
+"""Account forms."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from wiki.services.users import MAX_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(message="Enter your username.")],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(message="Choose a username."), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[
+        DataRequired(message="Choose a password."), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField("Repeat the password", validators=[
+        DataRequired(message="Repeat the password."),
+        EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"})
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """Field-less: gives the logout button its CSRF token."""

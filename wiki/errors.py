@@ -1,0 +1,72 @@
+"""Error responses in one place: HTTP errors, domain errors, CSRF failures, crashes."""
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from wiki.extensions import db
+from wiki.services.errors import Conflict, DomainError, InvalidInput, NotFound, StaleRevision
+from wiki.titles import InvalidTitle
+
+DOMAIN_STATUS = ((NotFound, 404), (StaleRevision, 409), (Conflict, 409), (InvalidInput, 400))
+
+HEADINGS = {
+    400: "That request could not be understood",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    500: "Something went wrong",
+}
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on ``app``."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(InvalidTitle, _invalid_title)
+    app.register_error_handler(Exception, _crash)
+
+
+def error_page(status: int, message: str):
+    """The one error page: a heading for the status and a message, never a traceback."""
+    if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
+        return {"status": "error", "code": status, "message": message}, status
+    return render_template(
+        "errors/error.html", status=status, heading=HEADINGS.get(status, "Error"), message=message
+    ), status
+
+
+def _csrf_error(error: CSRFError):
+    return error_page(
+        400,
+        "This form has no valid security token (it may be from an old tab or an expired "
+        "session). Nothing was changed. Go back, reload the page and try again.",
+    )
+
+
+def _http_error(error: HTTPException):
+    if error.code == 413:
+        message = "The request is larger than this wiki accepts. Nothing was changed."
+    else:
+        message = error.description or ""
+    return error_page(error.code or 500, message)
+
+
+def _domain_error(error: DomainError):
+    status = next((code for cls, code in DOMAIN_STATUS if isinstance(error, cls)), 400)
+    return error_page(status, str(error))
+
+
+def _invalid_title(error: InvalidTitle):
+    return error_page(404, f"No page can have this title: {error}")
+
+
+def _crash(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    db.session.rollback()
+    # Logged with its traceback for the operator; the user sees only a plain page.
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_page(500, InternalServerError.description)

@@ -1,0 +1,105 @@
+"""History views. Thin: parse the request, call a service, render."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import Regexp
+
+from wiki.pages.views import load
+from wiki.services import pages as page_service
+from wiki.services.errors import StaleRevision
+from wiki.textdiff import diff_texts
+from wiki.web import can_edit, canonical_redirect, wiki_url
+
+bp = Blueprint("history", __name__)
+
+
+class RevertForm(FlaskForm):
+    """One-click revert: a CSRF token and the revision the user saw as current."""
+
+    base_revision = HiddenField(validators=[Regexp(r"^\d{1,9}$")])
+
+
+def live_page(title: str, endpoint: str, **values):
+    """(page, redirect-or-None) for a URL title; 404 if there is no such page."""
+    display, page = load(title)
+    if page is None:
+        abort(404, description=f"There is no page called “{display}”.")
+    return page, canonical_redirect(endpoint, title, page.title, **values)
+
+
+def int_arg(name: str, default: int | None) -> int | None:
+    """An integer query argument; 400 with a clear message if it is not one."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or len(value) > 9:
+        abort(400, description=f"“{name}” must be a revision number.")
+    return int(value)
+
+
+@bp.get("/wiki/<path:title>/-/history")
+def history(title):
+    page, response = live_page(title, "history.history")
+    if response:
+        return response
+    per_page = current_app.config["HISTORY_PAGE_SIZE"]
+    number = int_arg("page", 1) or 1
+    revisions, total = page_service.history(page, number, per_page)
+    pages = max(1, -(-total // per_page))
+    if number > pages:
+        abort(404, description=f"The history of “{page.title}” has only {pages} page(s).")
+    return render_template(
+        "history/history.html", page=page, revisions=revisions, total=total,
+        page_number=number, pages=pages,
+    )
+
+
+@bp.get("/wiki/<path:title>/-/revisions/<int:number>")
+def revision(title, number):
+    page, response = live_page(title, "history.revision", number=number)
+    if response:
+        return response
+    revision = page_service.get_revision(page, number)
+    return render_template(
+        "history/revision.html", page=page, revision=revision, form=RevertForm(),
+    )
+
+
+@bp.get("/wiki/<path:title>/-/diff")
+def diff(title):
+    page, response = live_page(title, "history.diff")
+    if response:
+        return response
+    current = page.current_revision.number
+    to_number = int_arg("to", current)
+    from_number = int_arg("from", max(to_number - 1, 0))
+    new = page_service.get_revision(page, to_number)
+    old = page_service.get_revision(page, from_number) if from_number else None
+    view = "inline" if request.args.get("view") == "inline" else "side"
+    result = diff_texts(old.source if old else "", new.source)
+    return render_template(
+        "history/diff.html", page=page, old=old, new=new, diff=result, view=view,
+    )
+
+
+@bp.post("/wiki/<path:title>/-/revert/<int:number>")
+def revert(title, number):
+    page, _ = live_page(title, "history.revert", number=number)
+    form = RevertForm()
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not can_edit():
+        abort(403, description="Your account may not edit pages.")
+    if not form.validate():
+        abort(400, description="The revert form is damaged; reload the page and try again.")
+    try:
+        result = page_service.revert_page(page, number, current_user, int(form.base_revision.data))
+    except StaleRevision as error:
+        flash(f"{error} Nothing was reverted; check the history and try again.", "error")
+        return redirect(wiki_url("history.history", page.title), code=303)
+    if result.created:
+        flash(f"Reverted to revision {number}: saved as revision {result.revision.number}.", "success")
+    else:
+        flash(f"Revision {number} has the same text as the current revision; nothing to revert.", "info")
+    return redirect(wiki_url("pages.view", result.page.title), code=303)

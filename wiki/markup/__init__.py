@@ -1,0 +1,24 @@
+"""Markdown rendering and HTML sanitizing for Nexus (pure: no Flask, no database)."""
+from .render import (
+    Heading,
+    LinkTarget,
+    OutgoingLink,
+    Rendered,
+    Resolver,
+    default_resolver,
+    render_markdown,
+    slugify_heading,
+)
+from .sanitize import sanitize_html
+
+__all__ = [
+    "Heading",
+    "LinkTarget",
+    "OutgoingLink",
+    "Rendered",
+    "Resolver",
+    "default_resolver",
+    "render_markdown",
+    "sanitize_html",
+    "slugify_heading",
+]

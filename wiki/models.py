@@ -1,0 +1,121 @@
+"""SQLAlchemy models. No behaviour beyond what the columns say: logic lives in services."""
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wiki.extensions import db
+
+ROLES = ("reader", "editor", "admin")
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timestamps stored as UTC and always read back timezone-aware.
+
+    SQLite has no time zones; without this, values read back naive on SQLite and aware on
+    PostgreSQL, and comparisons between them fail.
+    """
+
+    impl = db.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use wiki.models.utcnow()")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    # casefolded username: uniqueness and lookup are case-insensitive
+    username_key: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="editor")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r}>"
+
+
+class Page(db.Model):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))  # display form, first spelling kept
+    title_key: Mapped[str] = mapped_column(String(255), unique=True)  # wiki.titles.canonical_key
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    protection: Mapped[str] = mapped_column(String(16), default="none")
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+    current_revision: Mapped["Revision | None"] = relationship(
+        foreign_keys=[current_revision_id], viewonly=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Page {self.title!r}>"
+
+
+class Revision(db.Model):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("page_id", "number", name="uq_revisions_page_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1, 2, 3 ... within the page
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)  # rendered and sanitized at save time
+    toc: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int]  # bytes of UTF-8 source
+    # size of the parent revision's source, kept so history lists need no self-join
+    parent_size: Mapped[int] = mapped_column(default=0)
+
+    page: Mapped[Page] = relationship(foreign_keys=[page_id])
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def size_change(self) -> int:
+        return self.size - self.parent_size
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.page_id}#{self.number}>"
+
+
+class Link(db.Model):
+    """A wiki link from a page's current revision to a title (and section)."""
+
+    __tablename__ = "links"
+    __table_args__ = (Index("ix_links_target_key", "target_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    target_title: Mapped[str] = mapped_column(String(255))  # as written, normalized
+    target_key: Mapped[str] = mapped_column(String(255))  # wiki.titles.canonical_key
+    section: Mapped[str | None] = mapped_column(String(255))

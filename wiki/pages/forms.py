@@ -1,0 +1,22 @@
+"""Forms for editing pages."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, Regexp
+
+from wiki.services.pages import MAX_SUMMARY_LENGTH
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField("Page text (Markdown)", render_kw={"rows": 24, "spellcheck": "true"})
+    summary = StringField(
+        "Summary of your change",
+        validators=[Optional(), Length(max=MAX_SUMMARY_LENGTH)],
+        render_kw={"maxlength": MAX_SUMMARY_LENGTH, "placeholder": "What did you change, and why?"},
+    )
+    base_revision = HiddenField(
+        validators=[Regexp(r"^\d{1,9}$", message="The form is damaged (bad revision number).")]
+    )
+
+    def body_text(self) -> str:
+        """The body as saved: browsers send textarea line breaks as CRLF; we store LF."""
+        return (self.body.data or "").replace("\r\n", "\n")

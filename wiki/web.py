@@ -1,0 +1,93 @@
+"""Web-layer glue shared by the blueprints: headers, user loading, template helpers, URLs."""
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+from wiki.extensions import db, login_manager
+from wiki.models import User
+from wiki.titles import title_to_url_path
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' https:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def register(app: Flask) -> None:
+    """Attach response headers, the user loader and template helpers to ``app``."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.user_loader(_load_user)
+    app.after_request(_security_headers)
+    app.add_template_filter(format_time, "time")
+    app.add_template_filter(format_size_change, "size_change")
+    app.add_template_global(wiki_url)
+    app.add_template_global(can_edit)
+
+
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def can_edit(user=None) -> bool:
+    """Whether ``user`` (default: the current user) may create and edit pages."""
+    user = user if user is not None else current_user
+    return bool(user.is_authenticated and user.role in ("editor", "admin"))
+
+
+def wiki_url(endpoint: str, title: str, **values) -> str:
+    """url_for a page endpoint, with the title in its canonical URL spelling."""
+    return url_for(endpoint, title=title_to_url_path(title), **values)
+
+
+def canonical_redirect(endpoint: str, raw_title: str, title: str, **values):
+    """A 301 to the canonical URL when the title came spelled otherwise, else None."""
+    if raw_title == title_to_url_path(title):
+        return None
+    query = request.query_string.decode("utf-8", "replace")
+    url = wiki_url(endpoint, title, **values)
+    return redirect(url + ("?" + query if query else ""), code=301)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True only for a local path: no scheme, no host, no backslash or control tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def format_time(value: datetime | None) -> str:
+    """A timestamp as readers see it: '2026-11-25 14:03 UTC'."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def format_size_change(delta: int) -> str:
+    """A byte count change with its sign: '+120', '−5', '0'."""
+    if delta > 0:
+        return f"+{delta:,}"
+    if delta < 0:
+        return f"−{-delta:,}"
+    return "0"
