@@ -91,6 +91,9 @@ class Revision(db.Model):
     source: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)  # rendered and sanitized at save time
     toc: Mapped[str] = mapped_column(Text, default="")
+    # "id<TAB>text" per heading, one a line: lets links to this page check their #section
+    # and label themselves with the heading's text without rendering this page again.
+    headings: Mapped[str] = mapped_column(Text, default="", server_default="")
     size: Mapped[int]  # bytes of UTF-8 source
     # size of the parent revision's source, kept so history lists need no self-join
     parent_size: Mapped[int] = mapped_column(default=0)

@@ -6,6 +6,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 
 from wiki.extensions import db, login_manager
+from wiki.markup import slugify_heading
 from wiki.models import User
 from wiki.titles import title_to_url_path
 
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.after_request(_security_headers)
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_size_change, "size_change")
+    app.add_template_filter(slugify_heading, "heading_id")
     app.add_template_global(wiki_url)
     app.add_template_global(can_edit)
 

@@ -245,7 +245,7 @@ def test_links_to_existing_and_missing_pages_render_differently(client, editor, 
 
 def test_reading_a_page_does_not_render_markdown(app, client, editor, monkeypatch):
     save(client, "Stored", "# Stored\n", 0)
-    import wiki.services.pages as service
+    import wiki.services.rendering as service
 
     def explode(*args, **kwargs):
         raise AssertionError("Markdown rendered on a read path")

@@ -35,11 +35,11 @@ def test_stale_save_raises_and_writes_nothing(ctx):
 def test_check_and_set_refuses_a_page_moved_on_underneath(ctx, monkeypatch):
     """Two saves that both read revision 1 as current: only one may become revision 2."""
     pages.save_page("P", "one", "", None, base_revision=0)
-    real = pages._current_revision
+    real = pages.current_revision
     stale_parent = real(db.session.scalar(select(Page.id)))
     pages.save_page("P", "two", "", None, base_revision=1)
     # The second writer still believes revision 1 is current (it read before the first committed).
-    monkeypatch.setattr(pages, "_current_revision", lambda page_id: stale_parent if stale_parent else real(page_id))
+    monkeypatch.setattr(pages, "current_revision", lambda page_id: stale_parent if stale_parent else real(page_id))
     with pytest.raises(StaleRevision):
         pages.save_page("P", "rival", "", None, base_revision=1)
     monkeypatch.undo()

@@ -6,21 +6,24 @@ Pure: no Flask, no database. Callers that know which pages exist pass a resolver
 from __future__ import annotations
 
 import bisect
+import secrets
 import html
 import re
 import urllib.parse
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from typing import Callable
 from html.parser import HTMLParser
 
 import markdown
-from markdown.extensions import Extension
 from markdown.blockprocessors import (
     BlockQuoteProcessor,
+    CodeBlockProcessor,
     HashHeaderProcessor,
     HRProcessor,
     SetextHeaderProcessor,
 )
+from markdown.extensions import Extension
 from markdown.extensions.codehilite import CodeHiliteExtension, HiliteTreeprocessor
 from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteBlockProcessor, FootnoteExtension, FootnoteInlineProcessor
@@ -34,6 +37,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
 from .sanitize import is_safe_id, sanitize_html
+from .sections import find_sections
 from .wikilinks import (
     INDEX_ATTRIBUTE,
     MAX_TARGET_LENGTH,
@@ -81,7 +85,7 @@ class Rendered:
 # "<a <a <a ..." and "[a](((..." likewise, and deeply nested lists/quotes are both slow and
 # recursive (RecursionError past a few hundred levels). The pieces below bound that work.
 
-MAX_BRACKET_DEPTH = 16     # nesting of [] in link text and of () in link destinations
+MAX_BRACKET_DEPTH = 8      # nesting of [] in link text and of () in link destinations
 MAX_TAG_LENGTH = 2048      # a raw HTML start tag longer than this is treated as text
 MAX_INDENT = 64            # leading spaces kept on a line (deeper list nesting is flattened)
 MAX_QUOTE_DEPTH = 16       # blockquote markers kept at the start of a line
@@ -90,6 +94,9 @@ _LINK_TITLE_SLACK = 80     # see _BoundedLinkMixin.getLink
 
 _BRACKETS = re.compile(r"[\[\]]")
 _PARENS = re.compile(r"[()]")
+# Fast rejection: MAX_BRACKET_DEPTH more openers before any closer (e.g. "[[[[[[...").
+_TOO_MANY_BRACKETS = re.compile(r"(?:[^\[\]]*\[){%d}" % MAX_BRACKET_DEPTH)
+_TOO_MANY_PARENS = re.compile(r"(?:[^()]*\(){%d}" % (MAX_BRACKET_DEPTH + 1))
 
 
 class _BoundedLinkMixin:
@@ -99,6 +106,8 @@ class _BoundedLinkMixin:
     MAX_BRACKET_DEPTH + 1 starts and the total work is linear in the text."""
 
     def getText(self, data: str, index: int) -> tuple[str, int, bool]:  # noqa: N802 (Markdown's API)
+        if _TOO_MANY_BRACKETS.match(data, index):
+            return "", index, False
         depth = 1
         for m in _BRACKETS.finditer(data, index):
             if m.group() == "[":
@@ -112,7 +121,7 @@ class _BoundedLinkMixin:
         return "", index, False
 
     def getLink(self, data: str, index: int):  # noqa: N802 (Markdown's API)
-        if not data.startswith("(", index):
+        if not data.startswith("(", index) or _TOO_MANY_PARENS.match(data, index):
             return "", None, index, False
         depth = 0
         end = -1
@@ -204,14 +213,22 @@ class _BoundedHTMLExtractor(HTMLExtractor):
     """Raw-HTML block extractor whose start-tag scan looks at most MAX_TAG_LENGTH chars ahead.
     The stdlib regex otherwise runs to the end of the text from every "<x" in "<a <a <a ..."."""
 
+    _no_tags_before = 0
+
     def check_for_whole_start_tag(self, i: int) -> int:
         rawdata = self.rawdata
         limit = i + MAX_TAG_LENGTH
         if limit >= len(rawdata):
             return super().check_for_whole_start_tag(i)
+        if i < self._no_tags_before:
+            return -1
         m = _md_htmlparser.locatestarttagend_tolerant.match(rawdata, i, limit)
         if m is None or m.end() >= limit:
-            return -1  # too long to be a tag: the caller emits '<' as text and moves on
+            # Too long to be a tag: the caller emits '<' as text and moves on. The text up to
+            # the limit parses as one long run of attributes with no '>', so a '<' inside it
+            # does not start a (short) tag either; skip it rather than rescanning from each.
+            self._no_tags_before = limit
+            return -1
         # The remaining decisions of html.parser's version, applied to the bounded match.
         j = m.end()
         nxt = rawdata[j]
@@ -230,10 +247,6 @@ class _BoundedHtmlBlockPreprocessor(HtmlBlockPreprocessor):
         parser.feed("\n".join(lines))
         parser.close()
         return "".join(parser.cleandoc).split("\n")
-
-
-_LEADING_SPACES = re.compile(r"^ {%d,}" % (MAX_INDENT + 1))
-_QUOTE_MARKERS = re.compile(r"^(?:[ ]{0,3}>){%d,}" % (MAX_QUOTE_DEPTH + 1))
 
 
 _TABLE_TEST_ROWS = 100
@@ -321,8 +334,29 @@ class _SetextHeaderProcessor(SetextHeaderProcessor):
             blocks.insert(0, lines[2])
 
 
+class _CodeBlockProcessor(CodeBlockProcessor):
+    def detab(self, text: str, length: int | None = None) -> tuple[str, str]:
+        """As the original, but without splitting (and re-joining) the lines after the code:
+        an indented line followed by a long unindented rest is otherwise O(rest) per block."""
+        indent = " " * (self.tab_length if length is None else length)
+        code: list[str] = []
+        pos = 0
+        while pos <= len(text):
+            end = text.find("\n", pos)
+            line = text[pos:] if end < 0 else text[pos:end]
+            if line.startswith(indent):
+                code.append(line[len(indent):])
+            elif not line.strip():
+                code.append("")
+            else:
+                break
+            pos = len(text) + 1 if end < 0 else end + 1
+        return "\n".join(code), text[pos:]
+
+
 def _replace_block_processors(md: markdown.Markdown) -> None:
     processors = md.parser.blockprocessors
+    processors.register(_CodeBlockProcessor(md.parser), "code", 80)
     table = processors["table"]
     processors.register(_QuickTableProcessor(md.parser, table.config), "table", 75)
     processors.register(_HashHeaderProcessor(md.parser), "hashheader", 70)
@@ -348,6 +382,12 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
     def __init__(self, md: markdown.Markdown, config: dict, budget: list[int]):
         super().__init__(md, config)
         self.budget = budget
+        # The stock run() looks up the codehilite configuration on first use; all extensions
+        # are registered by now, so do it here (attr_list, also looked for, is not used).
+        for ext in md.registeredExtensions:
+            if isinstance(ext, CodeHiliteExtension):
+                self.codehilite_conf = ext.getConfigs()
+        self.checked_for_deps = True
 
     def run(self, lines: list[str]) -> list[str]:
         closers: dict[str, list[int]] = {}  # fence string -> line numbers of lines closing it
@@ -380,8 +420,6 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
         return candidates[i] if i < len(candidates) else None
 
     def _spend_budget(self) -> None:
-        if not self.checked_for_deps:
-            super().run([])  # lets the stock code pick up the codehilite configuration
         self.budget[0] -= 1
         if self.budget[0] < 0 and self.codehilite_conf:
             self.codehilite_conf["use_pygments"] = False
@@ -401,6 +439,10 @@ class _HiliteTreeprocessor(HiliteTreeprocessor):
         if self.budget[0] < 0:
             self.config = {**self.config, "use_pygments": False}
         super().run(root)
+
+
+_LEADING_SPACES = re.compile(r"^ {%d,}" % (MAX_INDENT + 1))
+_QUOTE_MARKERS = re.compile(r"^(?:[ ]{0,3}>){%d,}" % (MAX_QUOTE_DEPTH + 1))
 
 
 class _NestingClampPreprocessor(Preprocessor):
@@ -450,7 +492,8 @@ class _TaskListTreeprocessor(Treeprocessor):
         box = etree.Element("input", {"type": "checkbox", "disabled": "disabled"})
         if m.group(1) != " ":
             box.set("checked", "checked")
-        box.tail = (holder.text or "").lstrip()[m.end():]
+        rest = (holder.text or "").lstrip()[m.end():]
+        box.tail = " " + rest if rest else None
         holder.text = None
         holder.insert(0, box)
         li.set("class", "task-list-item")
@@ -483,7 +526,7 @@ class _UniqueIds:
         return candidate
 
 
-def heading_text(el: etree.Element, md: markdown.Markdown) -> str:
+def _heading_text(el: etree.Element, md: markdown.Markdown) -> str:
     """Plain text of a heading element, computed as the toc extension does."""
     return html.unescape(strip_tags(render_inner_html(remove_fnrefs(el), md)))
 
@@ -512,7 +555,7 @@ class _IdTreeprocessor(Treeprocessor):
                     a.set("href", "#" + renamed[href[1:]])
         for el in root.iter():
             if el.tag in _HEADING_TAGS:
-                el.set("id", ids.make(slugify_heading(heading_text(el, self.md))))
+                el.set("id", ids.make(slugify_heading(_heading_text(el, self.md))))
 
 
 # --- Outgoing links -------------------------------------------------------------------------
@@ -660,16 +703,66 @@ def _fallback(source: str) -> Rendered:
     return Rendered(html=body, toc="", headings=(), links=tuple(dict.fromkeys(links)))
 
 
-def render_markdown(source: str, resolver: Resolver | None = None) -> Rendered:
-    """Render Markdown with wiki links to sanitized HTML plus TOC, headings and outgoing links."""
+_HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"<>]+)"([^>]*)>(.*?)</\1>', re.S)
+
+
+def _mark_sections(source: str, nonce: str) -> str:
+    """Put a marker comment before each section heading (see wiki.markup.sections).
+
+    Section numbers come from the source, not from the HTML: the marker tells which
+    rendered heading starts section N, so an edit link can never point at the wrong one.
+    The nonce keeps authors from forging markers of their own.
+    """
+    lines = source.splitlines(keepends=True)
+    for section in reversed(find_sections(source)):
+        lines.insert(section.start, f"\n<!--nexus-section-{nonce}:{section.number}-->\n\n")
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return "".join(lines)
+
+
+def _decorate_headings(html_text: str, nonce: str | None, section_edit_url) -> str:
+    """Give headings a permalink (¶) and, where a section marker precedes one, an edit link."""
+
+    def permalink(m: re.Match[str]) -> str:
+        tag, anchor, rest, inner = m.groups()
+        link = f'<a class="headerlink" href="#{anchor}" title="Link to this section">¶</a>'
+        return f'<{tag} id="{anchor}"{rest}>{inner}{link}</{tag}>'
+
+    html_text = _HEADING_WITH_ID.sub(permalink, html_text)
+    if nonce is None:
+        return html_text
+    marked = re.compile(rf"<!--nexus-section-{nonce}:(\d+)-->\s*<(h[1-6])\b([^>]*)>(.*?)</\2>", re.S)
+
+    def edit_link(m: re.Match[str]) -> str:
+        number, tag, attrs, inner = m.groups()
+        href = html.escape(section_edit_url(int(number)), quote=True)
+        link = f'<a class="section-edit" href="{href}" title="Edit this section">edit</a>'
+        return f"<{tag}{attrs}>{inner}{link}</{tag}>"
+
+    html_text = marked.sub(edit_link, html_text)
+    return re.sub(rf"<!--nexus-section-{nonce}:\d+-->", "", html_text)
+
+
+def render_markdown(
+    source: str,
+    resolver: Resolver | None = None,
+    section_edit_url: Callable[[int], str] | None = None,
+) -> Rendered:
+    """Render Markdown with wiki links to sanitized HTML plus TOC, headings and outgoing links.
+
+    With ``section_edit_url`` (section number -> URL), each section heading gets an edit link.
+    """
     wikilinks: list[OutgoingLink] = []
     links: list[OutgoingLink] = []
+    nonce = secrets.token_hex(8) if section_edit_url else None
     # A new instance per call: Markdown instances keep per-document state (footnotes, stash).
     md = _new_markdown(resolver or default_resolver, wikilinks, links)
     try:
-        body = sanitize_html(md.convert(source))
+        converted = md.convert(_mark_sections(source, nonce) if nonce else source)
     except RecursionError:
         return _fallback(source)
+    body = sanitize_html(_decorate_headings(converted, nonce, section_edit_url))
     tokens = md.toc_tokens
     return Rendered(
         html=body,

@@ -48,6 +48,7 @@ ALLOWED_CLASSES = frozenset(
         "wikilink", "new", "missing-section",                    # wiki links
         "task-list", "task-list-item",                           # task lists
         "render-fallback",                                       # source shown when rendering failed
+        "headerlink", "section-edit",                            # heading permalinks, section edit links
     }
 )
 
@@ -117,14 +118,16 @@ EXTERNAL_REL = "nofollow noopener"
 
 def is_external_url(href: str) -> bool:
     """True if href leaves the site: it has a scheme (http:, mailto:, ...) or starts with //."""
-    return bool(_EXTERNAL.match(_LEADING_JUNK.sub("", href)))
+    # Attribute values reach the filters with character references still encoded.
+    return bool(_EXTERNAL.match(_LEADING_JUNK.sub("", html5lib_shim.convert_entities(href))))
 
 
 class _PostFilter(Filter):
     """Runs after bleach's sanitizer filter on the token stream.
 
-    - drops _DROP_WITH_CONTENT elements with their content (the tree walker emits balanced
-      start/end tokens, so counting depth is exact);
+    - drops elements outside ALLOWED_TAGS together with their content (only the
+      _DROP_WITH_CONTENT ones get this far; the tree walker emits balanced start/end tokens,
+      so counting depth is exact);
     - drops <input> unless it is a disabled checkbox;
     - reduces class attributes to ALLOWED_CLASSES;
     - sets rel="nofollow noopener" on links to other sites.
@@ -261,6 +264,10 @@ class _Cleaner(bleach.Cleaner):
             tags=self.tags, strip=self.strip, consume_entities=False, namespaceHTMLElements=False
         )
         self.walker = _IndexedTreeWalker
+        # Always quote attributes with '"'. With html5lib's "best quote" choice, a value holding
+        # '"' is single-quoted, and bleach's serializer then skips its entity handling for that
+        # value, so sanitizing the output again changed it ("&lt;" became "&amp;lt;").
+        self.serializer.use_best_quote_char = False
 
 
 # bleach's Cleaner is not thread-safe (its parser keeps state), so keep one per thread.

@@ -17,6 +17,10 @@ class EditForm(FlaskForm):
         validators=[Regexp(r"^\d{1,9}$", message="The form is damaged (bad revision number).")]
     )
 
+    section = HiddenField(
+        validators=[Optional(), Regexp(r"^\d{1,6}$", message="The form is damaged (bad section number).")]
+    )
+
     def body_text(self) -> str:
         """The body as saved: browsers send textarea line breaks as CRLF; we store LF."""
         return (self.body.data or "").replace("\r\n", "\n")

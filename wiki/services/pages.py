@@ -1,16 +1,17 @@
 """Pages and revisions: look-up, save, revert, history, and the link table."""
 from dataclasses import dataclass
-from urllib.parse import quote
-
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from wiki.extensions import db
-from wiki.markup import LinkTarget, Rendered, render_markdown, slugify_heading
-from wiki.models import Link, Page, Revision, User
+from wiki.markup.redirects import redirect_target
+from wiki.markup.sections import Section, get_section, replace_section, section_text
+from wiki.models import Page, Revision, User
+from wiki.services import rendering
 from wiki.services.errors import BodyTooLarge, InvalidInput, NotFound, StaleRevision
-from wiki.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
+from wiki.services.links import sync_links
+from wiki.titles import InvalidTitle, canonical_key, normalize_title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_SUMMARY_LENGTH = 300
@@ -23,14 +24,18 @@ class SaveResult:
     created: bool  # False: the body was identical, nothing was saved
 
 
-def page_url(title: str, section: str | None = None, action: str | None = None) -> str:
-    """Root-relative URL of a page (or a page action); used in stored HTML, so no request context."""
-    url = "/wiki/" + quote(title_to_url_path(title), safe="/")
-    if action:
-        url += "/-/" + action
-    if section:
-        url += "#" + slugify_heading(section)
-    return url
+def _same_title(title: str, key: str) -> bool:
+    try:
+        return canonical_key(title) == key
+    except InvalidTitle:
+        return False
+
+
+def find_deleted_page(title: str) -> Page | None:
+    """The deleted page holding this title, or None."""
+    return db.session.scalar(
+        select(Page).where(Page.title_key == canonical_key(title), Page.deleted.is_(True))
+    )
 
 
 def find_page(title: str) -> Page | None:
@@ -79,59 +84,8 @@ def history(page: Page, page_number: int, per_page: int) -> tuple[list[Revision]
     return list(rows), total
 
 
-class _Resolver:
-    """Resolves wiki-link targets against the database, one query per distinct target."""
-
-    def __init__(self):
-        self._pages: dict[str, Page | None] = {}
-
-    def __call__(self, target: str, section: str | None) -> LinkTarget:
-        if not target:
-            return LinkTarget(href="#" + slugify_heading(section or ""))
-        try:
-            title = normalize_title(target)
-            key = canonical_key(target)
-        except InvalidTitle:
-            return LinkTarget(href="/wiki/" + quote(target.replace(" ", "_"), safe="/"), exists=False)
-        if key not in self._pages:
-            self._pages[key] = db.session.scalar(
-                select(Page).where(Page.title_key == key, Page.deleted.is_(False))
-            )
-        page = self._pages[key]
-        if page is None:
-            return LinkTarget(href=page_url(title, action="edit"), exists=False)
-        return LinkTarget(href=page_url(page.title, section))
-
-
-def render(source: str) -> Rendered:
-    """Render Markdown source to sanitized HTML, resolving wiki links against the database."""
-    return render_markdown(source, _Resolver())
-
-
-def _sync_links(page: Page, rendered: Rendered) -> None:
-    """Replace the page's outgoing links with those of its new current revision."""
-    db.session.execute(Link.__table__.delete().where(Link.source_page_id == page.id))
-    seen = set()
-    rows = []
-    for link in rendered.links:
-        if not link.target:
-            continue  # a link to a section of the same page
-        try:
-            title, key = normalize_title(link.target), canonical_key(link.target)
-        except InvalidTitle:
-            continue  # can never be a page
-        section = (link.section or None) and link.section[:255]
-        if (key, section) in seen:
-            continue
-        seen.add((key, section))
-        rows.append(
-            {"source_page_id": page.id, "target_title": title, "target_key": key, "section": section}
-        )
-    if rows:
-        db.session.execute(Link.__table__.insert(), rows)
-
-
-def _current_revision(page_id: int) -> Revision | None:
+def current_revision(page_id: int) -> Revision | None:
+    """The page's current revision, read from the database (not from a cached object)."""
     return db.session.scalar(
         select(Revision).join(Page, Page.current_revision_id == Revision.id).where(Page.id == page_id)
     )
@@ -161,6 +115,10 @@ def save_page(
     if len(summary) > MAX_SUMMARY_LENGTH:
         raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
 
+    target = redirect_target(body)
+    if target is not None and _same_title(target, key):
+        raise InvalidInput("A page cannot redirect to itself.")
+
     page = db.session.scalar(select(Page).where(Page.title_key == key))
     if page is None:
         if base_revision:
@@ -170,52 +128,62 @@ def save_page(
         parent = None
     else:
         if page.deleted:
-            raise NotFound(f"“{page.title}” has been deleted.")
-        parent = _current_revision(page.id)
+            raise NotFound(f"“{page.title}” has been deleted; an administrator can restore it.")
+        parent = current_revision(page.id)
         if parent is None or base_revision != parent.number:
             raise StaleRevision(parent)
         if body == parent.source:
             return SaveResult(page, parent, created=False)
 
-    rendered = render(body)
     try:
-        db.session.flush()  # a concurrent creation of the same title fails here
-        revision = Revision(
-            page_id=page.id,
-            number=parent.number + 1 if parent else 1,
-            parent_id=parent.id if parent else None,
-            author_id=author.id if author else None,
-            summary=summary,
-            source=body,
-            html=rendered.html,
-            toc=rendered.toc,
-            size=size,
-            parent_size=parent.size if parent else 0,
-        )
-        db.session.add(revision)
-        db.session.flush()  # a concurrent save of the same number fails here
-        # Check-and-set: only move the page forward from the revision we started from.
-        moved = db.session.execute(
-            update(Page)
-            .where(
-                Page.id == page.id,
-                Page.current_revision_id == parent.id
-                if parent
-                else Page.current_revision_id.is_(None),
-            )
-            .values(current_revision_id=revision.id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved != 1:
-            raise StaleRevision(None)
-        _sync_links(page, rendered)
+        revision = write_revision(page, parent, body, summary, author)
         db.session.commit()
     except (IntegrityError, StaleRevision):
         db.session.rollback()
         existing = db.session.scalar(select(Page).where(Page.title_key == key))
-        raise StaleRevision(_current_revision(existing.id) if existing else None) from None
+        raise StaleRevision(current_revision(existing.id) if existing else None) from None
     db.session.refresh(page)
     return SaveResult(page, revision, created=True)
+
+
+def write_revision(page: Page, parent: Revision | None, body: str, summary: str, author: User | None) -> Revision:
+    """Add a revision after ``parent`` and make it current, in the caller's transaction.
+
+    Raises IntegrityError or StaleRevision if another save got there first: the page only
+    moves forward from the revision the writer started from (check-and-set).
+    """
+    rendered = rendering.render(page.title, body)
+    db.session.flush()  # a concurrent creation of the same title fails here
+    revision = Revision(
+        page_id=page.id,
+        number=parent.number + 1 if parent else 1,
+        parent_id=parent.id if parent else None,
+        author_id=author.id if author else None,
+        summary=summary,
+        source=body,
+        size=len(body.encode("utf-8")),
+        parent_size=parent.size if parent else 0,
+    )
+    rendering.apply(revision, rendered)
+    db.session.add(revision)
+    db.session.flush()  # a concurrent save of the same number fails here
+    moved = db.session.execute(
+        update(Page)
+        .where(
+            Page.id == page.id,
+            Page.current_revision_id == parent.id if parent else Page.current_revision_id.is_(None),
+        )
+        .values(current_revision_id=revision.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise StaleRevision(None)
+    sync_links(page, rendered)
+    if parent is None:  # links to this title turn from red to blue
+        rendering.rerender_linking_pages({page.title_key})
+    elif revision.headings != parent.headings:  # section links may turn valid or broken
+        rendering.rerender_linking_pages({page.title_key}, sections_only=True)
+    return revision
 
 
 def revert_page(page: Page, number: int, author: User | None, base_revision: int) -> SaveResult:
@@ -229,3 +197,35 @@ def revert_page(page: Page, number: int, author: User | None, base_revision: int
         base_revision=base_revision,
         max_bytes=max(DEFAULT_MAX_BYTES, old.size),
     )
+
+
+def find_section(page: Page, number: int) -> tuple[Section, str]:
+    """Section ``number`` of the page's current text and that section's source."""
+    source = page.current_revision.source
+    section = get_section(source, number)
+    if section is None:
+        raise NotFound(f"“{page.title}” has no section {number}; it may have been removed. "
+                       "Edit the whole page instead.")
+    return section, section_text(source, section)
+
+
+def save_section(
+    page: Page,
+    number: int,
+    text: str,
+    summary: str,
+    author: User | None,
+    base_revision: int,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> SaveResult:
+    """Splice an edited section into the page and save the whole page as a new revision.
+
+    Sections are numbered in the text of ``base_revision``; if the page moved on since,
+    the numbers may point elsewhere, so a stale base is refused like a whole-page edit.
+    """
+    current = page.current_revision
+    if current is None or current.number != base_revision:
+        raise StaleRevision(current)
+    section, _ = find_section(page, number)
+    body = replace_section(current.source, section, text)
+    return save_page(page.title, body, summary, author, base_revision, max_bytes)

@@ -1,0 +1,86 @@
+"""Rename, delete and restore. Thin: parse the request, call a service, render."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template
+from flask_login import current_user
+
+from wiki.moves.forms import ConfirmForm, RenameForm
+from wiki.pages.views import load
+from wiki.services import moves
+from wiki.services import pages as page_service
+from wiki.services.errors import Conflict, InvalidInput
+from wiki.titles import InvalidTitle
+from wiki.web import can_edit, canonical_redirect, wiki_url
+
+bp = Blueprint("moves", __name__)
+
+
+def editable_page(title: str, endpoint: str):
+    """(page, redirect-or-None) for an editor acting on a live page; 401/403/404 otherwise."""
+    if not current_user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())
+    if not can_edit():
+        abort(403, description="Your account may not rename or delete pages.")
+    display, page = load(title)
+    if page is None:
+        abort(404, description=f"There is no page called “{display}”.")
+    return page, canonical_redirect(endpoint, title, page.title)
+
+
+@bp.route("/wiki/<path:title>/-/rename", methods=["GET", "POST"])
+def rename(title):
+    page, response = editable_page(title, "moves.rename")
+    form = RenameForm()
+    if not form.is_submitted():
+        if response:
+            return response
+        form.new_title.data = page.title
+        return render_template("moves/rename.html", page=page, form=form)
+    status = 400
+    if form.validate():
+        try:
+            result = moves.rename_page(page, form.new_title.data, current_user,
+                                       leave_redirect=form.leave_redirect.data,
+                                       rewrite_links=form.rewrite_links.data)
+        except InvalidTitle as error:
+            form.new_title.errors = [str(error)]
+        except InvalidInput as error:  # includes Conflict: the title is taken
+            form.new_title.errors = [str(error)]
+            status = 409 if isinstance(error, Conflict) else 400
+        else:
+            notes = [f"Renamed to “{result.page.title}”."]
+            if result.redirect_left:
+                notes.append("The old title now redirects here.")
+            if result.rewritten:
+                notes.append(f"Links updated on {result.rewritten} page(s).")
+            flash(" ".join(notes), "success")
+            return redirect(wiki_url("pages.view", result.page.title), code=303)
+    return render_template("moves/rename.html", page=page, form=form), status
+
+
+@bp.route("/wiki/<path:title>/-/delete", methods=["GET", "POST"])
+def delete(title):
+    page, response = editable_page(title, "moves.delete")
+    form = ConfirmForm()
+    if not form.is_submitted():
+        return response or render_template("moves/delete.html", page=page, form=form)
+    if not form.validate():
+        abort(400, description="The form is damaged; reload the page and try again.")
+    moves.delete_page(page, current_user)
+    flash(f"“{page.title}” was deleted. Its history is kept; an administrator can restore it.", "success")
+    return redirect(wiki_url("pages.view", page.title), code=303)
+
+
+@bp.post("/wiki/<path:title>/-/restore")
+def restore(title):
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role != "admin":
+        abort(403, description="Only administrators can restore deleted pages.")
+    if not ConfirmForm().validate():
+        abort(400, description="The form is damaged; reload the page and try again.")
+    display, page = load(title)
+    deleted = page_service.find_deleted_page(display)
+    if deleted is None:
+        abort(404, description=f"There is no deleted page called “{display}”.")
+    moves.restore_page(deleted, current_user)
+    flash(f"“{deleted.title}” was restored.", "success")
+    return redirect(wiki_url("pages.view", deleted.title), code=303)

@@ -1,0 +1,118 @@
+"""Rendering page sources against the database: link states, section labels, re-rendering.
+
+Rendered HTML is stored on the revision, so whenever the state of a link target changes
+(created, deleted, renamed, its headings changed) the pages linking to it are rendered
+again here, in the caller's transaction.
+"""
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from wiki.extensions import db
+from wiki.markup import LinkTarget, Rendered, render_markdown, slugify_heading
+from wiki.markup.redirects import redirect_target
+from wiki.models import Link, Page, Revision
+from wiki.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
+
+
+def page_url(title: str, section: str | None = None, action: str | None = None) -> str:
+    """Root-relative URL of a page (or a page action); used in stored HTML, so no request context."""
+    url = "/wiki/" + quote(title_to_url_path(title), safe="/")
+    if action:
+        url += "/-/" + action
+    if section:
+        url += "#" + slugify_heading(section)
+    return url
+
+
+def parse_headings(column: str) -> dict[str, str]:
+    """Revision.headings ("id<TAB>text" lines) -> {id: text}."""
+    pairs = (line.split("\t", 1) for line in column.splitlines() if "\t" in line)
+    return {anchor: text for anchor, text in pairs}
+
+
+def headings_column(rendered: Rendered) -> str:
+    """The value stored in Revision.headings for a rendering."""
+    return "\n".join(f"{h.id}\t{' '.join(h.text.split())}" for h in rendered.headings)
+
+
+class Resolver:
+    """Resolves wiki-link targets against the database, one query per distinct target."""
+
+    def __init__(self):
+        self._cache: dict[str, tuple[Page, str] | None] = {}
+
+    def _lookup(self, key: str):
+        if key not in self._cache:
+            row = db.session.execute(
+                select(Page, Revision.headings)
+                .join(Revision, Revision.id == Page.current_revision_id)
+                .where(Page.title_key == key, Page.deleted.is_(False))
+            ).first()
+            self._cache[key] = (row[0], row[1]) if row else None
+        return self._cache[key]
+
+    def __call__(self, target: str, section: str | None) -> LinkTarget:
+        if not target:
+            return LinkTarget(href="#" + slugify_heading(section or ""))
+        try:
+            title, key = normalize_title(target), canonical_key(target)
+        except InvalidTitle:
+            return LinkTarget(href="/wiki/" + quote(target.replace(" ", "_"), safe="/"), exists=False)
+        found = self._lookup(key)
+        if found is None:
+            return LinkTarget(href=page_url(title, action="edit"), exists=False)
+        page, headings = found
+        if not section:
+            return LinkTarget(href=page_url(page.title))
+        heading = parse_headings(headings).get(slugify_heading(section))
+        return LinkTarget(
+            href=page_url(page.title, section),
+            section_exists=heading is not None,
+            label=heading,
+        )
+
+
+def render(title: str, source: str) -> Rendered:
+    """Render a page's source to sanitized HTML, resolving its links against the database."""
+    target = redirect_target(source)
+    if target is not None:
+        # "#REDIRECT [[X]]" would render as a heading; show it as what it means.
+        return render_markdown(f"This page redirects to [[{target}]].", Resolver())
+    edit_url = page_url(title, action="edit")
+    return render_markdown(source, Resolver(), section_edit_url=lambda n: f"{edit_url}?section={n}")
+
+
+def apply(revision: Revision, rendered: Rendered) -> None:
+    """Store a rendering on a revision."""
+    revision.html = rendered.html
+    revision.toc = rendered.toc
+    revision.headings = headings_column(rendered)
+
+
+def rerender_linking_pages(keys: set[str], sections_only: bool = False) -> int:
+    """Render again the current revision of every live page linking to one of ``keys``.
+
+    With ``sections_only``, only pages whose links name a section of those targets
+    (their state depends on the target's headings, not on its existence). Returns the count.
+    """
+    if not keys:
+        return 0
+    query = (
+        select(Page, Revision)
+        .join(Revision, Revision.id == Page.current_revision_id)
+        .where(
+            Page.deleted.is_(False),
+            Page.id.in_(
+                select(Link.source_page_id).where(
+                    Link.target_key.in_(keys),
+                    *([Link.section.is_not(None)] if sections_only else []),
+                )
+            ),
+        )
+    )
+    count = 0
+    for page, revision in db.session.execute(query).all():
+        apply(revision, render(page.title, revision.source))
+        count += 1
+    return count
