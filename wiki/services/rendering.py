@@ -4,6 +4,7 @@ Rendered HTML is stored on the revision, so whenever the state of a link target 
 (created, deleted, renamed, its headings changed) the pages linking to it are rendered
 again here, in the caller's transaction.
 """
+import re
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from wiki.extensions import db
 from wiki.markup import LinkTarget, Rendered, render_markdown, slugify_heading
 from wiki.markup.redirects import redirect_target
+from wiki.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import Link, Page, Revision
 from wiki.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
@@ -37,19 +39,44 @@ def headings_column(rendered: Rendered) -> str:
 
 
 class Resolver:
-    """Resolves wiki-link targets against the database, one query per distinct target."""
+    """Resolves wiki-link targets against the database.
+
+    ``prefetch`` looks up every target of a source in a few queries, so a page with
+    thousands of links costs a handful of round trips, not one per link.
+    """
+
+    BATCH = 500
 
     def __init__(self):
-        self._cache: dict[str, tuple[Page, str] | None] = {}
+        self._cache: dict[str, tuple[Page, dict[str, str]] | None] = {}
+
+    def prefetch(self, source: str) -> None:
+        keys = set()
+        for match in re.finditer(WIKILINK_RE, source):
+            parsed = parse_wikilink(match.group(1))
+            if parsed is not None and parsed[0].target:
+                try:
+                    keys.add(canonical_key(parsed[0].target))
+                except InvalidTitle:
+                    pass
+        self._load(keys - self._cache.keys())
+
+    def _load(self, keys: set[str]) -> None:
+        pending = sorted(keys)
+        for start in range(0, len(pending), self.BATCH):
+            batch = pending[start:start + self.BATCH]
+            self._cache.update(dict.fromkeys(batch))
+            rows = db.session.execute(
+                select(Page, Revision.headings)
+                .join(Revision, Revision.id == Page.current_revision_id)
+                .where(Page.title_key.in_(batch), Page.deleted.is_(False))
+            ).all()
+            for page, headings in rows:
+                self._cache[page.title_key] = (page, parse_headings(headings))
 
     def _lookup(self, key: str):
         if key not in self._cache:
-            row = db.session.execute(
-                select(Page, Revision.headings)
-                .join(Revision, Revision.id == Page.current_revision_id)
-                .where(Page.title_key == key, Page.deleted.is_(False))
-            ).first()
-            self._cache[key] = (row[0], row[1]) if row else None
+            self._load({key})
         return self._cache[key]
 
     def __call__(self, target: str, section: str | None) -> LinkTarget:
@@ -65,7 +92,7 @@ class Resolver:
         page, headings = found
         if not section:
             return LinkTarget(href=page_url(page.title))
-        heading = parse_headings(headings).get(slugify_heading(section))
+        heading = headings.get(slugify_heading(section))
         return LinkTarget(
             href=page_url(page.title, section),
             section_exists=heading is not None,
@@ -79,8 +106,10 @@ def render(title: str, source: str) -> Rendered:
     if target is not None:
         # "#REDIRECT [[X]]" would render as a heading; show it as what it means.
         return render_markdown(f"This page redirects to [[{target}]].", Resolver())
+    resolver = Resolver()
+    resolver.prefetch(source)
     edit_url = page_url(title, action="edit")
-    return render_markdown(source, Resolver(), section_edit_url=lambda n: f"{edit_url}?section={n}")
+    return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}")
 
 
 def apply(revision: Revision, rendered: Rendered) -> None:
