@@ -40,9 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import auth, cli, errors, health, history, links, moves, pages, web
+    from wiki import auth, changes, cli, errors, health, history, links, moves, pages, web
 
-    for module in (pages, history, links, moves, auth, health):
+    for module in (pages, history, links, moves, changes, auth, health):
         app.register_blueprint(module.bp)
     errors.register(app)
     cli.register(app)

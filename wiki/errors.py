@@ -4,10 +4,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from wiki.extensions import db
-from wiki.services.errors import Conflict, DomainError, InvalidInput, NotFound, StaleRevision
+from wiki.services.errors import Conflict, DomainError, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.titles import InvalidTitle
 
-DOMAIN_STATUS = ((NotFound, 404), (StaleRevision, 409), (Conflict, 409), (InvalidInput, 400))
+DOMAIN_STATUS = ((NotFound, 404), (StaleRevision, 409), (EditConflict, 409), (Conflict, 409), (InvalidInput, 400))
 
 HEADINGS = {
     400: "That request could not be understood",

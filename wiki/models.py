@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wiki.extensions import db
@@ -79,7 +79,11 @@ class Page(db.Model):
 
 class Revision(db.Model):
     __tablename__ = "revisions"
-    __table_args__ = (UniqueConstraint("page_id", "number", name="uq_revisions_page_number"),)
+    __table_args__ = (
+        UniqueConstraint("page_id", "number", name="uq_revisions_page_number"),
+        Index("ix_revisions_created_at", "created_at"),  # recent changes, newest first
+        Index("ix_revisions_author_id", "author_id"),  # a user's contributions
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
@@ -88,6 +92,7 @@ class Revision(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     summary: Mapped[str] = mapped_column(String(300), default="")
+    minor: Mapped[bool] = mapped_column(default=False, server_default=false())
     source: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)  # rendered and sanitized at save time
     toc: Mapped[str] = mapped_column(Text, default="")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from wiki.extensions import db, login_manager
 from wiki.markup import slugify_heading
-from wiki.models import User
+from wiki.models import User, utcnow
 from wiki.titles import title_to_url_path
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(slugify_heading, "heading_id")
     app.add_template_global(wiki_url)
     app.add_template_global(can_edit)
+    app.add_template_global(utcnow, "now")
 
 
 def _load_user(user_id: str) -> User | None:

@@ -69,3 +69,15 @@ def page(browser):
     yield page
     context.close()
     assert errors == [], f"the browser reported errors: {errors}"
+
+
+PASSWORD = "correct horse battery"
+
+
+def register(page, base: str, name: str) -> None:
+    """Register (and so log in) ``name`` through the form, as a visitor would."""
+    page.goto(base + "/-/register")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.click("button:has-text('Register')")

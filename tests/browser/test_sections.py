@@ -1,24 +1,15 @@
 """Sections in a real browser: edit one section of a long page, follow a section link."""
 import pytest
 
+from tests.browser.conftest import register
+
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
-
 
 def long_page() -> str:
     parts = ["# Caching guide", "", "Intro paragraph.", ""]
     for n in range(1, 13):
         parts += [f"## Topic {n}", ""] + [f"Line {i} about topic {n}." for i in range(1, 9)] + [""]
     return "\n".join(parts)
-
-
-def register(page, base, name):
-    page.goto(base + "/-/register")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.click("button:has-text('Register')")
 
 
 def create(page, base, title, body):

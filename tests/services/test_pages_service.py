@@ -5,7 +5,7 @@ from sqlalchemy import select
 from wiki.extensions import db
 from wiki.models import Page, Revision
 from wiki.services import pages
-from wiki.services.errors import BodyTooLarge, InvalidInput, NotFound, StaleRevision
+from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.titles import InvalidTitle
 
 
@@ -23,12 +23,13 @@ def test_first_save_creates_page_and_revision_one(ctx):
     assert 'id="cache"' in result.revision.html
 
 
-def test_stale_save_raises_and_writes_nothing(ctx):
+def test_overlapping_stale_save_raises_a_conflict_and_writes_nothing(ctx):
     pages.save_page("P", "one", "", None, base_revision=0)
     pages.save_page("P", "two", "", None, base_revision=1)
-    with pytest.raises(StaleRevision) as caught:
+    with pytest.raises(EditConflict) as caught:
         pages.save_page("P", "three", "", None, base_revision=1)
     assert caught.value.current.number == 2
+    assert caught.value.yours == "three"
     assert db.session.scalars(select(Revision.source).order_by(Revision.number)).all() == ["one", "two"]
 
 
@@ -78,3 +79,10 @@ def test_links_resolve_against_existing_pages(ctx):
     html = pages.save_page("Source", "[[target]] [[Nowhere]]", "", None, base_revision=0).revision.html
     assert 'href="/wiki/Target"' in html
     assert 'href="/wiki/Nowhere/-/edit"' in html
+
+
+def test_stale_revert_is_never_merged(ctx):
+    pages.save_page("P", "a\nb\n", "", None, base_revision=0)
+    pages.save_page("P", "a\nB\n", "", None, base_revision=1)
+    with pytest.raises(StaleRevision):
+        pages.revert_page(pages.get_page("P"), 1, None, base_revision=1)

@@ -83,6 +83,14 @@ def diff(title):
     )
 
 
+@bp.get("/wiki/<path:title>/-/blame")
+def blame(title):
+    page, response = live_page(title, "history.blame")
+    if response:
+        return response
+    return render_template("history/blame.html", page=page, rows=page_service.blame_page(page))
+
+
 @bp.post("/wiki/<path:title>/-/revert/<int:number>")
 def revert(title, number):
     page, _ = live_page(title, "history.revert", number=number)

@@ -1,6 +1,6 @@
 """Forms for editing pages."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
 from wiki.services.pages import MAX_SUMMARY_LENGTH
@@ -13,6 +13,7 @@ class EditForm(FlaskForm):
         validators=[Optional(), Length(max=MAX_SUMMARY_LENGTH)],
         render_kw={"maxlength": MAX_SUMMARY_LENGTH, "placeholder": "What did you change, and why?"},
     )
+    minor = BooleanField("This is a minor edit (typo, formatting)")
     base_revision = HiddenField(
         validators=[Regexp(r"^\d{1,9}$", message="The form is damaged (bad revision number).")]
     )

@@ -4,11 +4,12 @@ from flask_login import current_user
 
 from wiki.pages.forms import EditForm
 from wiki.services import pages as page_service
-from wiki.services.errors import BodyTooLarge, InvalidInput, NotFound, StaleRevision
+from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
+from wiki.textdiff import diff_texts
 from wiki.markup import slugify_heading
 from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import get_section
-from wiki.services import moves
+from wiki.services import moves, rendering
 from wiki.titles import InvalidTitle, normalize_title
 from wiki.web import can_edit, canonical_redirect, wiki_url
 
@@ -111,6 +112,10 @@ def edit(title):
         problems = [f"{form[name].label.text}: {'; '.join(msgs)}" if name != "base_revision" else msgs[0]
                     for name, msgs in form.errors.items()]
         return again(" ".join(problems), 400)
+    if request.form.get("preview"):  # the Preview button without JavaScript: render, save nothing
+        return render_template("pages/edit.html", form=form, title=display, page=page,
+                               section=section_in(current, number),
+                               preview=rendering.render(display, form.body_text()))
     base = int(form.base_revision.data)
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
@@ -118,28 +123,41 @@ def edit(title):
         if number:
             result = page_service.save_section(
                 page, number, form.body_text(), form.summary.data or "", current_user,
-                base_revision=base, max_bytes=current_app.config["MAX_PAGE_BYTES"])
+                base_revision=base, max_bytes=current_app.config["MAX_PAGE_BYTES"], minor=form.minor.data)
         else:
             result = page_service.save_page(
                 display, form.body_text(), form.summary.data or "", current_user,
-                base_revision=base, max_bytes=current_app.config["MAX_PAGE_BYTES"])
+                base_revision=base, max_bytes=current_app.config["MAX_PAGE_BYTES"], minor=form.minor.data)
     except BodyTooLarge as error:
         return again(str(error), 413)
     except NotFound as error:
         return again(str(error), 404)
     except InvalidInput as error:
         return again(str(error), 400)
+    except EditConflict as conflict:
+        # Nothing saved. The editor keeps the user's whole text (a section edit comes back
+        # as the whole page it was spliced into), now based on the newer revision.
+        form.body.data = conflict.yours
+        form.section.data = ""
+        form.base_revision.data = str(conflict.current.number)
+        flash(f"{conflict} Your text was not saved; it is still in the editor below.", "error")
+        return render_template(
+            "pages/conflict.html", form=form, title=display, page=page, conflict=conflict,
+            theirs=diff_texts(conflict.base_source, conflict.current.source),
+        ), 409
     except StaleRevision as error:
         newer = error.current
-        message = (f"{error} Your text was not saved; it is still in the form below. "
-                   "Compare with the newer revision, then save again.")
-        if newer is not None and same_section(page, base, newer, number):
+        if newer is not None:
             form.base_revision.data = str(newer.number)  # a new save means "I have seen it"
-        elif newer is not None:
-            message = (f"{error} The section you were editing has moved or changed its heading, "
-                       "so your text was not saved. Copy it from the form below and edit the whole page.")
-        return again(message, 409, stale_from=base, stale_to=newer.number if newer else None)
-    if result.created:
+            form.section.data = ""
+        return again(f"{error} Your text was not saved; it is still in the form below. "
+                     "Compare with the newer revision, then save again.", 409,
+                     stale_from=base, stale_to=newer.number if newer else None)
+    if result.merged_with is not None:
+        other = result.merged_with.author.username if result.merged_with.author else "someone"
+        flash(f"Saved revision {result.revision.number}. While you were editing, {other} saved revision "
+              f"{result.merged_with.number}; your changes did not overlap, so both are kept.", "success")
+    elif result.created:
         flash(f"Saved revision {result.revision.number}.", "success")
     else:
         flash("No changes: the text is the same as the current revision, so no new revision was made.", "info")
@@ -147,6 +165,18 @@ def edit(title):
     if number and (saved := get_section(result.revision.source, number)) is not None:
         anchor = "#" + slugify_heading(saved.title)  # back to the section just edited
     return redirect(wiki_url("pages.view", result.page.title) + anchor, code=303)
+
+
+@bp.post("/wiki/<path:title>/-/preview")
+def preview(title):
+    """The editor's live preview: the text rendered through the same sanitizing pipeline."""
+    display, _page = load(title)
+    if not can_edit():
+        abort(403, description="Log in with an account that may edit to preview pages.")
+    body = request.form.get("body", "").replace("\r\n", "\n")
+    if len(body.encode("utf-8")) > current_app.config["MAX_PAGE_BYTES"]:
+        abort(413)
+    return Response(rendering.render(display, body).html, mimetype="text/html")
 
 
 def section_number(arg: str | None, page, display: str) -> int | None:
@@ -165,13 +195,3 @@ def section_in(revision, number):
     return get_section(revision.source, number) if revision is not None and number else None
 
 
-def same_section(page, base_number, newer, number) -> bool:
-    """Whether a section number still means the same heading in a newer revision."""
-    if not number:
-        return True
-    try:
-        base = page_service.get_revision(page, base_number)
-    except NotFound:
-        return False
-    old, new = section_in(base, number), section_in(newer, number)
-    return old is not None and new is not None and old.title == new.title

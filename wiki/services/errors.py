@@ -21,6 +21,22 @@ class StaleRevision(DomainError):
         self.current = current
 
 
+class EditConflict(DomainError):
+    """A stale edit whose changes overlap the newer revision's: nothing was saved.
+
+    ``current`` is the newer revision, ``base_number``/``base_source`` what the editor
+    started from, ``yours`` the editor's text and ``merge`` the MergeResult (with markers).
+    """
+
+    def __init__(self, current, base_number, base_source, yours, merge):
+        super().__init__(
+            f"Someone else saved revision {current.number} of this page after you opened it, "
+            "and some of their changes overlap yours."
+        )
+        self.current, self.base_number, self.base_source = current, base_number, base_source
+        self.yours, self.merge = yours, merge
+
+
 class BodyTooLarge(DomainError):
     """A page body over the configured size limit."""
 

@@ -9,7 +9,9 @@ from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
 from wiki.services import rendering
-from wiki.services.errors import BodyTooLarge, InvalidInput, NotFound, StaleRevision
+from wiki.blame import BlameLine, blame
+from wiki.merge import merge3
+from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.services.links import sync_links
 from wiki.titles import InvalidTitle, canonical_key, normalize_title
 
@@ -22,6 +24,7 @@ class SaveResult:
     page: Page
     revision: Revision
     created: bool  # False: the body was identical, nothing was saved
+    merged_with: Revision | None = None  # the newer revision a stale edit was merged with
 
 
 def _same_title(title: str, key: str) -> bool:
@@ -84,11 +87,38 @@ def history(page: Page, page_number: int, per_page: int) -> tuple[list[Revision]
     return list(rows), total
 
 
+@dataclass(frozen=True)
+class BlameRow:
+    line: BlameLine
+    revision: Revision
+    first_of_run: bool  # the first of consecutive lines from the same revision
+
+
+def blame_page(page: Page) -> list[BlameRow]:
+    """Each line of the current text with the revision that last changed it.
+
+    One query loads the revisions oldest first; wiki.blame then makes one line diff per
+    revision, so the cost grows with the number of revisions, not with their product.
+    """
+    revisions = db.session.scalars(
+        select(Revision).options(joinedload(Revision.author))
+        .where(Revision.page_id == page.id).order_by(Revision.number)
+    ).all()
+    rows, previous = [], None
+    for line in blame([r.source for r in revisions]):
+        rows.append(BlameRow(line, revisions[line.origin], line.origin != previous))
+        previous = line.origin
+    return rows
+
+
 def current_revision(page_id: int) -> Revision | None:
     """The page's current revision, read from the database (not from a cached object)."""
     return db.session.scalar(
         select(Revision).join(Page, Page.current_revision_id == Revision.id).where(Page.id == page_id)
     )
+
+
+SAVE_ATTEMPTS = 5  # a save that races another one is merged again this many times
 
 
 def save_page(
@@ -98,55 +128,99 @@ def save_page(
     author: User | None,
     base_revision: int | None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    minor: bool = False,
+    merge: bool = True,
 ) -> SaveResult:
     """Save ``body`` as a new revision of the page ``title`` (creating the page if needed).
 
     ``base_revision`` is the revision number the editor started from (None or 0 for a new
-    page). If the page has moved on since, nothing is written and StaleRevision is raised.
+    page). If the page has moved on since, the edit is merged three-way with the newer
+    revision (``merged_with`` says which); overlapping changes raise EditConflict and
+    nothing is written. With ``merge=False`` a stale base raises StaleRevision instead.
     An identical body writes nothing and returns ``created=False``.
     """
     display, key = normalize_title(title), canonical_key(title)
-    size = len(body.encode("utf-8"))
-    if size > max_bytes:
-        raise BodyTooLarge(
-            f"The page is {size:,} bytes; the limit is {max_bytes:,} bytes. Nothing was saved."
-        )
+    _check_size(body, max_bytes)
     summary = " ".join(summary.split())
     if len(summary) > MAX_SUMMARY_LENGTH:
         raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
-
     target = redirect_target(body)
     if target is not None and _same_title(target, key):
         raise InvalidInput("A page cannot redirect to itself.")
 
+    for _ in range(SAVE_ATTEMPTS):
+        try:
+            return _save_once(display, key, body, summary, author, base_revision, max_bytes, minor, merge)
+        except (IntegrityError, _Raced):
+            db.session.rollback()  # another save got in first: read the page again and retry
+    existing = db.session.scalar(select(Page).where(Page.title_key == key))
+    raise StaleRevision(current_revision(existing.id) if existing else None)
+
+
+class _Raced(Exception):
+    """The page moved on between reading it and writing the new revision."""
+
+
+def _check_size(body: str, max_bytes: int) -> None:
+    size = len(body.encode("utf-8"))
+    if size > max_bytes:
+        raise BodyTooLarge(f"The page is {size:,} bytes; the limit is {max_bytes:,} bytes. Nothing was saved.")
+
+
+def _save_once(display, key, body, summary, author, base_revision, max_bytes, minor, merge) -> SaveResult:
     page = db.session.scalar(select(Page).where(Page.title_key == key))
+    merged_with = None
     if page is None:
         if base_revision:
-            raise StaleRevision(None)
+            raise StaleRevision(None)  # the page the editor started from is gone
         page = Page(title=display, title_key=key)
         db.session.add(page)
         parent = None
     else:
         if page.deleted:
             raise NotFound(f"“{page.title}” has been deleted; an administrator can restore it.")
+        _lock(page)
         parent = current_revision(page.id)
-        if parent is None or base_revision != parent.number:
-            raise StaleRevision(parent)
+        if base_revision != parent.number:
+            if not merge or (base_revision or 0) > parent.number:
+                raise StaleRevision(parent)
+            base_source = _revision_source(page, base_revision) if base_revision else ""
+            if base_source is None:
+                raise StaleRevision(parent)
+            result = merge3(base_source, parent.source, body)
+            if not result.clean:
+                raise EditConflict(parent, base_revision or 0, base_source, body, result)
+            body, merged_with = result.merged, parent
+            _check_size(body, max_bytes)
         if body == parent.source:
-            return SaveResult(page, parent, created=False)
-
+            return SaveResult(page, parent, created=False, merged_with=merged_with)
     try:
-        revision = write_revision(page, parent, body, summary, author)
+        revision = write_revision(page, parent, body, summary, author, minor=minor)
         db.session.commit()
-    except (IntegrityError, StaleRevision):
-        db.session.rollback()
-        existing = db.session.scalar(select(Page).where(Page.title_key == key))
-        raise StaleRevision(current_revision(existing.id) if existing else None) from None
+    except StaleRevision:
+        raise _Raced() from None
     db.session.refresh(page)
-    return SaveResult(page, revision, created=True)
+    return SaveResult(page, revision, created=True, merged_with=merged_with)
 
 
-def write_revision(page: Page, parent: Revision | None, body: str, summary: str, author: User | None) -> Revision:
+def _lock(page: Page) -> None:
+    """Serialize saves of one page: a no-op UPDATE takes the page's row lock (PostgreSQL) or
+    the database's write lock (SQLite) until commit, so the current revision read next
+    cannot change before this save is written. Concurrent saves queue instead of retrying."""
+    db.session.execute(
+        update(Page).where(Page.id == page.id).values(deleted=Page.deleted)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _revision_source(page: Page, number: int) -> str | None:
+    return db.session.scalar(
+        select(Revision.source).where(Revision.page_id == page.id, Revision.number == number)
+    )
+
+
+def write_revision(page: Page, parent: Revision | None, body: str, summary: str, author: User | None,
+                   minor: bool = False) -> Revision:
     """Add a revision after ``parent`` and make it current, in the caller's transaction.
 
     Raises IntegrityError or StaleRevision if another save got there first: the page only
@@ -160,6 +234,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
         parent_id=parent.id if parent else None,
         author_id=author.id if author else None,
         summary=summary,
+        minor=minor,
         source=body,
         size=len(body.encode("utf-8")),
         parent_size=parent.size if parent else 0,
@@ -196,6 +271,7 @@ def revert_page(page: Page, number: int, author: User | None, base_revision: int
         author,
         base_revision=base_revision,
         max_bytes=max(DEFAULT_MAX_BYTES, old.size),
+        merge=False,  # a revert of a page that changed meanwhile must be looked at again
     )
 
 
@@ -217,15 +293,19 @@ def save_section(
     author: User | None,
     base_revision: int,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    minor: bool = False,
 ) -> SaveResult:
     """Splice an edited section into the page and save the whole page as a new revision.
 
-    Sections are numbered in the text of ``base_revision``; if the page moved on since,
-    the numbers may point elsewhere, so a stale base is refused like a whole-page edit.
+    The section is put back into the text of ``base_revision`` (where its number was
+    counted); if the page moved on since, that whole text is merged like any stale edit.
     """
-    current = page.current_revision
-    if current is None or current.number != base_revision:
-        raise StaleRevision(current)
-    section, _ = find_section(page, number)
-    body = replace_section(current.source, section, text)
-    return save_page(page.title, body, summary, author, base_revision, max_bytes)
+    base_source = _revision_source(page, base_revision)
+    if base_source is None:
+        raise StaleRevision(page.current_revision)
+    section = get_section(base_source, number)
+    if section is None:
+        raise NotFound(f"“{page.title}” has no section {number}; it may have been removed. "
+                       "Edit the whole page instead.")
+    body = replace_section(base_source, section, text)
+    return save_page(page.title, body, summary, author, base_revision, max_bytes, minor=minor)

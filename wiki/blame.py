@@ -1,0 +1,113 @@
+"""Blame: which revision last changed each line of a page.
+
+Pure: standard library only. Choices worth knowing:
+
+* Incremental: revisions are walked oldest to newest keeping an origin per
+  current line. Each revision is diffed against the previous one only
+  (``difflib.SequenceMatcher`` on line lists): equal lines keep their origin,
+  inserted or replaced lines get the revision's index. Cost is one diff per
+  revision; identical consecutive revisions are skipped without a diff.
+* Lines are split like ``wiki.textdiff`` and ``wiki.merge``: "\\r\\n" and
+  "\\r" become "\\n", split on "\\n" only, and a final newline does not create
+  a line. So a revision that only changes line endings or the final newline
+  changes no origin.
+* Only adjacent revisions are compared, as in ``git blame``: a line that is
+  deleted and later re-added, or restored by reverting to an older text, is
+  attributed to the revision that re-added it (the revert), not to the one
+  that first wrote it. Moved lines are not detected: lines the diff sees as
+  removed at one place and inserted at another get the moving revision.
+* Performance: the common prefix and suffix of consecutive revisions are
+  matched directly (the usual edit touches a few lines). The rest is matched
+  with ``autojunk=False`` (best alignment) unless the differing parts share
+  so many equal lines that the exact matcher could get very slow; see
+  ``EXACT_MATCH_BUDGET``. 500 revisions of a 300-line page take ~0.1 s,
+  10,000 revisions of a 50-line page ~0.2 s.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+__all__ = ["BlameLine", "blame", "EXACT_MATCH_BUDGET"]
+
+# Maximum number of pairs of equal lines (sum over distinct lines of
+# count_in_old * count_in_new) between the differing parts of two revisions
+# for which the exact, autojunk=False matcher is used. Its cost grows with
+# that number and can be cubic on crafted input (~40 ms at 20,000 pairs);
+# above it the default autojunk heuristic keeps the diff fast. Same value as
+# in wiki.merge, kept separate so each module stands alone.
+EXACT_MATCH_BUDGET = 20_000
+
+
+@dataclass(frozen=True)
+class BlameLine:
+    """A line of the newest revision and the revision that introduced it."""
+
+    number: int  # 1-based line number in the newest text
+    text: str  # the line, without its line ending
+    origin: int  # index into `revisions` of the revision that last changed it
+
+
+def _split(text: str) -> list[str]:
+    """Lines of ``text``: CR/CRLF normalized, no line for a final newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text:
+        return []
+    if text.endswith("\n"):
+        text = text[:-1]
+    return text.split("\n")
+
+
+def _carry(old: list[str], new: list[str], origins: list[int], index: int) -> list[int]:
+    """Origins for ``new``: kept for lines matching ``old``, else ``index``."""
+    limit = min(len(old), len(new))
+    prefix = 0
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    old_end = len(old) - suffix
+    new_end = len(new) - suffix
+    middle: list[int] = []
+    if prefix < old_end and prefix < new_end:
+        old_mid = old[prefix:old_end]
+        new_mid = new[prefix:new_end]
+        new_counts = Counter(new_mid)
+        pairs = sum(new_counts[line] for line in old_mid)
+        matcher = SequenceMatcher(None, old_mid, new_mid, autojunk=pairs > EXACT_MATCH_BUDGET)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                middle.extend(origins[prefix + i1 : prefix + i2])
+            else:
+                middle.extend([index] * (j2 - j1))
+    else:
+        # Pure insertion (or deletion, which adds nothing).
+        middle = [index] * (new_end - prefix)
+    return origins[:prefix] + middle + origins[len(old) - suffix :]
+
+
+def blame(revisions: Sequence[str]) -> list[BlameLine]:
+    """Lines of the last revision, each with the index of the revision that introduced it.
+
+    ``revisions`` are a page's sources, oldest first; an empty sequence gives [].
+    """
+    lines: list[str] = []
+    origins: list[int] = []
+    previous: str | None = None
+    for index, source in enumerate(revisions):
+        # Identical consecutive revisions (e.g. a move or a null edit) change
+        # nothing: skip them without splitting or diffing.
+        if source == previous:
+            continue
+        previous = source
+        new_lines = _split(source)
+        origins = _carry(lines, new_lines, origins, index)
+        lines = new_lines
+    return [
+        BlameLine(number=number, text=text, origin=origin)
+        for number, (text, origin) in enumerate(zip(lines, origins), start=1)
+    ]

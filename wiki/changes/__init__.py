@@ -1,0 +1,4 @@
+"""Recent changes, user contributions and Atom feeds."""
+from wiki.changes.views import bp
+
+__all__ = ["bp"]

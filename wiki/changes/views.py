@@ -1,0 +1,77 @@
+"""Recent changes, contributions, Atom feeds. Thin: parse the request, call a service, render."""
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from wiki.history.views import int_arg, live_page
+from wiki.services import changes
+from wiki.services import pages as page_service
+from wiki.services import users
+from wiki.services.changes import ChangeFilter
+
+bp = Blueprint("changes", __name__)
+
+FEED_SIZE = 50
+
+
+def _filters(user=None) -> ChangeFilter:
+    prefix = request.args.get("prefix", "")[:255]
+    return ChangeFilter(hide_minor=request.args.get("hideminor") == "1", user=user, prefix=prefix)
+
+
+def _page_urls(number: int, more: bool) -> dict:
+    """Links to the newer and older pages of the same listing, filters kept."""
+    def url(n):
+        return url_for(request.endpoint, **request.view_args, **{**request.args.to_dict(), "page": n})
+
+    return {"page_number": number, "newer_url": url(number - 1) if number > 1 else None,
+            "older_url": url(number + 1) if more else None}
+
+
+def _user_or_404(name: str):
+    user = users.find_user(name) if len(name) <= 64 else None
+    if user is None:
+        abort(404, description=f"There is no user called “{name}”.")
+    return user
+
+
+@bp.get("/-/recent")
+def recent():
+    name = request.args.get("user", "").strip()
+    user = _user_or_404(name) if name else None
+    number = int_arg("page", 1) or 1
+    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"])
+    return render_template("changes/recent.html", rows=rows, filters=_filters(user), username=name,
+                           **_page_urls(number, more))
+
+
+@bp.get("/-/user/<name>")
+def contributions(name):
+    user = _user_or_404(name)
+    number = int_arg("page", 1) or 1
+    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"])
+    return render_template("changes/contributions.html", user=user, rows=rows, filters=_filters(user),
+                           **_page_urls(number, more))
+
+
+def _atom(title: str, self_url: str, alternate_url: str, rows) -> Response:
+    body = render_template("changes/atom.xml", feed_title=title, self_url=self_url,
+                           alternate_url=alternate_url, rows=rows)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/-/recent.atom")
+def recent_feed():
+    rows, _ = changes.recent_changes(_filters(), 1, FEED_SIZE)
+    return _atom(f"{current_app.config['SITE_NAME']}: recent changes", request.url,
+                 request.url_root.rstrip("/") + "/-/recent", rows)
+
+
+@bp.get("/wiki/<path:title>/-/history.atom")
+def page_feed(title):
+    page, response = live_page(title, "changes.page_feed")
+    if response:
+        return response
+    revisions, _total = page_service.history(page, 1, FEED_SIZE)
+    for revision in revisions:
+        revision.page = page  # already loaded: no query per entry
+    return _atom(f"{page.title}: history", request.url,
+                 request.url_root.rstrip("/") + "/wiki/" + request.view_args["title"], revisions)
