@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from wiki.extensions import db
 from wiki.markup.redirects import redirect_target
@@ -101,7 +101,11 @@ def blame_page(page: Page) -> list[BlameRow]:
     revision, so the cost grows with the number of revisions, not with their product.
     """
     revisions = db.session.scalars(
-        select(Revision).options(joinedload(Revision.author))
+        select(Revision)
+        .options(
+            load_only(Revision.number, Revision.source, Revision.created_at, Revision.summary),
+            joinedload(Revision.author),
+        )  # not the stored HTML: it is not needed and is the bulk of each row
         .where(Revision.page_id == page.id).order_by(Revision.number)
     ).all()
     rows, previous = [], None
