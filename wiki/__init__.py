@@ -32,17 +32,18 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
 
     # 2. Extensions.
-    from wiki.extensions import csrf, db, login_manager, migrate
+    from wiki.extensions import csrf, db, include_name, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                    include_name=include_name)
     csrf.init_app(app)
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import auth, changes, cli, errors, health, history, links, moves, pages, web
+    from wiki import auth, changes, cli, errors, health, history, links, moves, pages, search, web
 
-    for module in (pages, history, links, moves, changes, auth, health):
+    for module in (pages, history, links, moves, changes, search, auth, health):
         app.register_blueprint(module.bp)
     errors.register(app)
     cli.register(app)

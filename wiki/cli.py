@@ -13,6 +13,7 @@ from wiki.services.errors import InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     app.cli.add_command(create_user)
+    app.cli.add_command(search_reindex)
 
 
 @click.command("create-user")
@@ -30,3 +31,12 @@ def create_user(username: str, role: str) -> None:
     except InvalidInput as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("search-reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the full-text search index from every live page's current revision."""
+    from wiki.services import search
+
+    click.echo(f"Indexed {search.reindex_all()} pages.")

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from tests.conftest import TEST_DATABASE_URL, _base_config, reset_postgresql
 from wiki import create_app
-from wiki.extensions import db
+from wiki.extensions import db, include_name
 
 
 def _check_fresh_database(url):
@@ -14,11 +14,11 @@ def _check_fresh_database(url):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
             differences = compare_metadata(context, db.metadata)
         assert differences == [], f"models and migrations disagree: {differences}"
         downgrade(revision="base")
-        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}, inspect(db.engine).get_table_names()
         upgrade()
         db.engine.dispose()
 

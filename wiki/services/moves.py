@@ -8,7 +8,7 @@ from wiki.extensions import db
 from wiki.markup.redirects import redirect_source, redirect_target
 from wiki.markup.rewrite import rewrite_wikilinks
 from wiki.models import Link, Page, Revision, User
-from wiki.services import rendering
+from wiki.services import rendering, search
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import _same_title, current_revision, write_revision
 from wiki.titles import InvalidTitle, canonical_key, normalize_title
@@ -53,6 +53,7 @@ def rename_page(page: Page, new_title: str, actor: User, leave_redirect: bool = 
         db.session.flush()
         own = page.current_revision
         rendering.apply(own, rendering.render(new_display, own.source))  # its section edit links
+        search.index_page(page, own)  # found under its new title
         rewritten = 0
         if rewrite_links:
             rewritten = _rewrite_links(old_key, new_display, old_title, page.id, actor)
@@ -92,6 +93,7 @@ def _rewrite_links(old_key: str, new_title: str, old_title: str, page_id: int, a
 def delete_page(page: Page, actor: User) -> None:
     """Hide a page: its history is kept and an admin can restore it; links to it turn red."""
     page.deleted = True
+    search.unindex_page(page)
     rendering.rerender_linking_pages({page.title_key})
     db.session.commit()
 
@@ -102,6 +104,7 @@ def restore_page(page: Page, actor: User) -> None:
     db.session.flush()
     revision = page.current_revision
     rendering.apply(revision, rendering.render(page.title, revision.source))
+    search.index_page(page, revision)
     rendering.rerender_linking_pages({page.title_key})
     db.session.commit()
 

@@ -8,7 +8,7 @@ from wiki.extensions import db
 from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import rendering
+from wiki.services import rendering, search
 from wiki.blame import BlameLine, blame
 from wiki.merge import merge3
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
@@ -258,6 +258,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
     if moved != 1:
         raise StaleRevision(None)
     sync_links(page, rendered)
+    search.index_page(page, revision)
     if parent is None:  # links to this title turn from red to blue
         rendering.rerender_linking_pages({page.title_key})
     elif revision.headings != parent.headings:  # section links may turn valid or broken

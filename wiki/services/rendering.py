@@ -14,6 +14,7 @@ from wiki.markup import LinkTarget, Rendered, render_markdown, slugify_heading
 from wiki.markup.redirects import redirect_target
 from wiki.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import Link, Page, Revision
+from wiki.services import search
 from wiki.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
 
@@ -143,5 +144,6 @@ def rerender_linking_pages(keys: set[str], sections_only: bool = False) -> int:
     count = 0
     for page, revision in db.session.execute(query).all():
         apply(revision, render(page.title, revision.source))
+        search.index_page(page, revision)  # link labels are part of its text
         count += 1
     return count

@@ -1,0 +1,102 @@
+"""Full-text search on both engines (FTS5 and tsvector), with the same cases."""
+import pytest
+
+from tests.conftest import post_form
+
+
+@pytest.fixture
+def corpus(make_page, make_user):
+    ann = make_user("ann")
+    make_page("concepts/Caching", "# Caching\n\nA cache keeps hot data close. Cached reads are fast.", ann)
+    make_page("concepts/Queues", "# Queues\n\nCelery workers read jobs from RabbitMQ. Caching is unrelated here.", ann)
+    make_page("challenges/Slow API", "The API was slow until we added a cache in front of the database.", ann)
+    make_page("Redis", "Redis is an in-memory store, used for caching and for queues.", ann)
+    make_page("Secret <b>markup</b> page".replace("<b>", "").replace("</b>", ""),
+              "Text with <img src=x onerror=alert(1)> and caching words.", ann)
+
+
+def search(client, query, **params):
+    response = client.get("/-/search", query_string={"q": query, **params})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def result_titles(html):
+    import re
+    return re.findall(r'class="result-title" href="/wiki/([^"]+)"', html)
+
+
+def test_stemming_finds_word_forms_and_titles_rank_first(client, corpus):
+    titles = result_titles(search(client, "caching"))
+    assert titles[0] == "concepts/Caching"
+    assert set(titles) == {"concepts/Caching", "concepts/Queues", "challenges/Slow_API", "Redis",
+                           "Secret_markup_page"}
+
+
+def test_snippets_are_highlighted_and_escaped(client, corpus):
+    html = search(client, "caching")
+    assert "<mark>" in html
+    assert "onerror=alert(1)>" not in html
+
+
+def test_phrase_exclusion_and_prefix(client, corpus):
+    assert result_titles(search(client, '"hot data"')) == ["concepts/Caching"]
+    assert "concepts/Queues" not in result_titles(search(client, "caching -celery"))
+    assert set(result_titles(search(client, "caching in:concepts/"))) == {"concepts/Caching", "concepts/Queues"}
+    assert set(result_titles(search(client, "caching", **{"in": "concepts"}))) == {"concepts/Caching", "concepts/Queues"}
+
+
+def test_exact_title_is_offered_and_missing_title_can_be_created(client, corpus, editor):
+    html = search(client, "redis")
+    assert 'Go to page: <a href="/wiki/Redis">' in html
+    html = search(client, "Brand new topic")
+    assert 'href="/wiki/Brand_new_topic/-/edit"' in html
+
+
+@pytest.mark.parametrize("query", [
+    "", "   ", "!!!", "-", "- - -", '"', '"""', "NEAR(caching redis)", "cach*", "title:caching", "^caching",
+    "caching OR", "AND", "'; DROP TABLE pages; --", "%_", "\\", "x" * 10_000, "caching " * 2000,
+    "the", "-caching", "in:", "in:%", '"unbalanced caching',
+])
+def test_bad_queries_never_fail(client, corpus, query):
+    html = search(client, query)
+    assert "Something went wrong" not in html
+
+
+def test_only_operators_says_nothing_to_search(client, corpus):
+    assert "Nothing to search for" in search(client, "-caching")
+    assert "Nothing found" in search(client, "zyxwvut")
+
+
+def test_index_follows_saves_renames_and_deletes(client, make_user, login, make_page):
+    make_page("Topic", "nothing yet")
+    login(make_user("alice"))
+    assert result_titles(search(client, "kubernetes")) == []
+    post_form(client, "/wiki/Topic/-/edit", {"body": "now about kubernetes", "base_revision": "1"}, form_url="/-/login")
+    assert result_titles(search(client, "kubernetes")) == ["Topic"]
+    post_form(client, "/wiki/Topic/-/rename", {"new_title": "Orchestration", "leave_redirect": "y"})
+    assert result_titles(search(client, "kubernetes")) == ["Orchestration"]  # not the redirect
+    post_form(client, "/wiki/Orchestration/-/delete", {}, form_url="/wiki/Orchestration/-/delete")
+    assert result_titles(search(client, "kubernetes")) == []
+
+
+def test_old_revisions_are_not_searched(client, make_page):
+    make_page("Doc", "first version mentions zeppelins")
+    make_page("Doc", "second version mentions balloons")
+    assert result_titles(search(client, "zeppelins")) == []
+    assert result_titles(search(client, "balloons")) == ["Doc"]
+
+
+def test_pagination(client, make_page):
+    for n in range(25):
+        make_page(f"Page {n:02}", "common word lighthouse")
+    first = result_titles(search(client, "lighthouse"))
+    second = result_titles(search(client, "lighthouse", page=2))
+    assert len(first) == 20 and len(second) == 5 and not set(first) & set(second)
+
+
+def test_reindex_command(client, runner, make_page):
+    make_page("Doc", "searchable marmalade")
+    result = runner.invoke(args=["search-reindex"])
+    assert result.exit_code == 0 and "Indexed 1 pages." in result.output
+    assert result_titles(search(client, "marmalade")) == ["Doc"]

@@ -1,0 +1,50 @@
+"""Query parsing and snippets: pure, and safe whatever is typed."""
+import pytest
+
+from wiki.searchtext import html_to_text, parse_query, snippet
+
+
+@pytest.mark.parametrize("raw, words, phrases, excluded, prefix", [
+    ("caching redis", ("caching", "redis"), (), (), ""),
+    ('"cache invalidation" ttl', ("ttl",), (("cache", "invalidation"),), (), ""),
+    ("queues -celery in:concepts/", ("queues",), (), ("celery",), "concepts/"),
+    ('"unbalanced quote', (), (("unbalanced", "quote"),), (), ""),
+    ("NEAR(a b) * : ^ title:x", ("near", "a", "b", "title", "x"), (), (), ""),
+    ("'; DROP TABLE pages; --", ("drop", "table", "pages"), (), (), ""),
+    ("!!! ??? ---", (), (), (), ""),
+    ("", (), (), (), ""),
+])
+def test_parse_query(raw, words, phrases, excluded, prefix):
+    query = parse_query(raw)
+    assert (query.words, query.phrases, query.excluded, query.prefix) == (words, phrases, excluded, prefix)
+
+
+def test_engine_expressions_contain_only_quoted_words():
+    query = parse_query('a "b c" -d NEAR* x:y^2')
+    assert query.fts5() == '("a" AND "near" AND "x" AND "y" AND "2" AND "b c") NOT "d"'
+    assert query.websearch() == 'a near x y 2 "b c" -d'
+
+
+def test_long_queries_are_cut():
+    query = parse_query("word " * 10_000)
+    assert query.words == ("word",)
+    assert len(parse_query(" ".join(f"w{i}" for i in range(5000))).words) == 16
+
+
+def test_snippet_escapes_and_highlights():
+    text = "Intro. <script>alert(1)</script> Caching with Redis: a cache is cached data."
+    html = snippet(text, ("caching",))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<mark>Caching</mark>" in html and "<mark>cache</mark>" in html and "<mark>cached</mark>" in html
+
+
+def test_snippet_window_and_ellipses():
+    text = "filler " * 200 + "needle here " + "more " * 200
+    html = snippet(text, ("needle",))
+    assert html.startswith("… ") and html.endswith(" …") and "<mark>needle</mark>" in html
+
+
+def test_html_to_text_skips_edit_links_and_keeps_blocks_apart():
+    page = ('<h2 id="a">Title<a class="headerlink" href="#a">¶</a><a class="section-edit" href="/x">edit</a></h2>'
+            "<p>One &amp; two</p><ul><li>three</li></ul>")
+    assert html_to_text(page) == "Title\nOne & two\nthree"

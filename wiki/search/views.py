@@ -1,0 +1,25 @@
+"""The search page. Thin: parse the request, call the search service, render."""
+from flask import Blueprint, render_template, request
+
+from wiki.history.views import int_arg
+from wiki.pages.views import valid_title
+from wiki.services import pages as page_service
+from wiki.services import search as search_service
+from wiki.titles import normalize_title
+
+bp = Blueprint("search", __name__)
+PER_PAGE = 20
+
+
+@bp.get("/-/search")
+def search():
+    raw = request.args.get("q", "")
+    prefix = request.args.get("in", "")[:255]
+    number = int_arg("page", 1) or 1
+    results = search_service.search(raw, prefix, number, PER_PAGE) if raw.strip() else None
+    # "Go to page" for an exact title, or an offer to create it.
+    candidate = raw.strip()[:300]
+    exact = page_service.find_page(candidate) if candidate and valid_title(candidate) else None
+    creatable = normalize_title(candidate) if candidate and not exact and valid_title(candidate) else None
+    return render_template("search/results.html", q=raw, prefix=prefix, results=results,
+                           page_number=number, exact=exact, creatable=creatable, per_page=PER_PAGE)

@@ -1,0 +1,142 @@
+"""Search queries and snippets, as plain values: no database, no Flask.
+
+A user's query is parsed into words, quoted phrases, excluded words and an ``in:`` title
+prefix. Only runs of word characters ever reach a full-text engine, so no query can carry
+FTS syntax (NEAR, *, :, ^, column filters) or SQL: every engine gets quoted plain words.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+MAX_QUERY_LENGTH = 500  # characters looked at; a 10,000-character query is cut here
+MAX_TERMS = 16
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[str, ...] = ()  # each must occur
+    phrases: tuple[tuple[str, ...], ...] = ()  # each must occur as a phrase
+    excluded: tuple[str, ...] = ()  # none may occur
+    prefix: str = ""  # title prefix from in:..., as typed
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing positive is asked for (only exclusions, punctuation ...)."""
+        return not self.words and not self.phrases
+
+    @property
+    def highlight_terms(self) -> tuple[str, ...]:
+        return self.words + tuple(w for phrase in self.phrases for w in phrase)
+
+    def fts5(self) -> str:
+        """A SQLite FTS5 MATCH expression: quoted words and phrases, NOT for exclusions."""
+        positive = [f'"{w}"' for w in self.words] + ['"' + " ".join(p) + '"' for p in self.phrases]
+        expression = " AND ".join(positive)
+        for word in self.excluded:
+            expression = f'({expression}) NOT "{word}"'
+        return expression
+
+    def websearch(self) -> str:
+        """Input for PostgreSQL's websearch_to_tsquery, which never raises on any input."""
+        parts = list(self.words) + ['"' + " ".join(p) + '"' for p in self.phrases]
+        parts += ["-" + w for w in self.excluded]
+        return " ".join(parts)
+
+
+def parse_query(raw: str) -> Query:
+    """Parse what a user typed into a search box; never raises."""
+    words, phrases, excluded, prefix = [], [], [], ""
+    for match in _TOKEN.finditer(raw[:MAX_QUERY_LENGTH]):
+        quoted, bare = match.groups()
+        if quoted is not None:
+            tokens = _WORD.findall(quoted.casefold())
+            if len(tokens) > 1:
+                phrases.append(tuple(tokens))
+            else:
+                words.extend(tokens)
+        elif bare.lower().startswith("in:"):
+            prefix = bare[3:]
+        elif bare.startswith("-") and len(bare) > 1:
+            excluded.extend(_WORD.findall(bare[1:].casefold()))
+        else:
+            words.extend(_WORD.findall(bare.casefold()))
+    return Query(
+        words=tuple(dict.fromkeys(words))[:MAX_TERMS],
+        phrases=tuple(dict.fromkeys(phrases))[:MAX_TERMS],
+        excluded=tuple(dict.fromkeys(excluded))[:MAX_TERMS],
+        prefix=prefix,
+    )
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of sanitized page HTML: what readers see, without edit links and ¶."""
+
+    SKIP_CLASSES = {"headerlink", "section-edit"}
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "blockquote", "div", "dt", "dd"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self.skip or (tag == "a" and self.SKIP_CLASSES & set((dict(attrs).get("class") or "").split())):
+            self.skip += 1 if tag == "a" else 0
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if self.skip and tag == "a":
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(page_html: str) -> str:
+    """Plain text of a page's sanitized HTML, for the search index and snippets."""
+    extractor = _TextExtractor()
+    extractor.feed(page_html)
+    extractor.close()
+    lines = (" ".join(line.split()) for line in "".join(extractor.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, only for finding words to highlight (the engines stem properly)."""
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def snippet(text: str, terms: tuple[str, ...], width: int = 220) -> str:
+    """An HTML snippet of ``text`` around the first match, matched words in <mark>.
+
+    Built from plain text and escaped piece by piece, so page content can never inject
+    markup through a snippet; the only tags in the result are the <mark> added here.
+    """
+    stems = sorted({_stem(t.casefold()) for t in terms if t}, key=len, reverse=True)
+    flat = " ".join(text.split())
+    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.I) if stems else None
+    first = pattern.search(flat) if pattern else None
+    start = max(0, (first.start() if first else 0) - width // 3)
+    if start:
+        start = flat.find(" ", start) + 1 or start
+    window = flat[start:start + width]
+    out, pos = [], 0
+    for match in pattern.finditer(window) if pattern else ():
+        out.append(html.escape(window[pos:match.start()]))
+        out.append("<mark>" + html.escape(match.group(0)) + "</mark>")
+        pos = match.end()
+    out.append(html.escape(window[pos:]))
+    prefix = "… " if start else ""
+    suffix = " …" if start + width < len(flat) else ""
+    return prefix + "".join(out) + suffix

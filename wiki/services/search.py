@@ -1,0 +1,105 @@
+"""Full-text search over live pages, with each database's own engine.
+
+SQLite: an FTS5 table (porter stemming) keyed by page id. PostgreSQL: a stored tsvector
+(English stemming, title weighted above body) with a GIN index, queried through
+websearch_to_tsquery. Both are fed only quoted words from wiki.searchtext.parse_query.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import String, Text, text
+
+from wiki.extensions import db
+from wiki.markup.redirects import redirect_target
+from wiki.models import Page, Revision, UTCDateTime
+from wiki.searchtext import Query, html_to_text, parse_query, snippet
+
+
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def index_page(page: Page, revision: Revision) -> None:
+    """Put a page's current text in the index, in the caller's transaction."""
+    unindex_page(page)
+    if page.deleted or redirect_target(revision.source) is not None:
+        return  # deleted pages and redirects are not search results
+    body = html_to_text(revision.html)
+    if _sqlite():
+        db.session.execute(text("INSERT INTO search_index (rowid, title, body) VALUES (:id, :title, :body)"),
+                           {"id": page.id, "title": page.title, "body": body})
+    else:
+        db.session.execute(text("INSERT INTO search_index (page_id, title, body) VALUES (:id, :title, :body)"),
+                           {"id": page.id, "title": page.title, "body": body})
+
+
+def unindex_page(page: Page) -> None:
+    """Remove a page from the index (deleted, or about to be indexed again)."""
+    column = "rowid" if _sqlite() else "page_id"
+    db.session.execute(text(f"DELETE FROM search_index WHERE {column} = :id"), {"id": page.id})
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index from the current revisions; returns the number of pages."""
+    db.session.execute(text("DELETE FROM search_index"))
+    count = 0
+    rows = db.session.execute(
+        db.select(Page, Revision).join(Revision, Revision.id == Page.current_revision_id)
+        .where(Page.deleted.is_(False))
+    ).all()
+    for page, revision in rows:
+        index_page(page, revision)
+        count += 1
+    db.session.commit()
+    return count
+
+
+@dataclass(frozen=True)
+class Hit:
+    title: str
+    snippet: str  # HTML: escaped text with <mark> around matches (wiki.searchtext.snippet)
+    updated: object  # datetime of the current revision
+
+
+@dataclass(frozen=True)
+class Results:
+    query: Query
+    hits: list[Hit]
+    has_more: bool
+
+
+def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int = 20) -> Results:
+    """Live pages matching the query, most relevant first (title matches weigh most)."""
+    query = parse_query(raw_query)
+    prefix = (prefix or query.prefix).strip()
+    if query.empty:
+        return Results(query, [], False)
+    key_prefix = " ".join(prefix.replace("_", " ").split(" ")).casefold()
+    like = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    params = {"limit": per_page + 1, "offset": (page_number - 1) * per_page, "prefix": like}
+    if _sqlite():
+        sql = """
+            SELECT pages.title, search_index.body, revisions.created_at
+            FROM search_index
+            JOIN pages ON pages.id = search_index.rowid
+            JOIN revisions ON revisions.id = pages.current_revision_id
+            WHERE search_index MATCH :match AND pages.title_key LIKE :prefix ESCAPE '\\'
+            ORDER BY bm25(search_index, 10.0, 1.0), pages.title_key
+            LIMIT :limit OFFSET :offset
+        """
+        params["match"] = query.fts5()
+    else:
+        sql = """
+            SELECT pages.title, search_index.body, revisions.created_at
+            FROM search_index
+            JOIN pages ON pages.id = search_index.page_id
+            JOIN revisions ON revisions.id = pages.current_revision_id,
+                 websearch_to_tsquery('english', :match) AS q
+            WHERE search_index.document @@ q AND pages.title_key LIKE :prefix ESCAPE '\\'
+            ORDER BY ts_rank(search_index.document, q, 1) DESC, pages.title_key
+            LIMIT :limit OFFSET :offset
+        """
+        params["match"] = query.websearch()
+    typed = text(sql).columns(title=String(), body=Text(), created_at=UTCDateTime())
+    rows = db.session.execute(typed, params).all()
+    hits = [Hit(title, snippet(body, query.highlight_terms), updated) for title, body, updated in rows[:per_page]]
+    return Results(query, hits, len(rows) > per_page)
