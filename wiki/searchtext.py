@@ -86,13 +86,13 @@ class _TextExtractor(HTMLParser):
         self.skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if self.skip or (tag == "a" and self.SKIP_CLASSES & set((dict(attrs).get("class") or "").split())):
-            self.skip += 1 if tag == "a" else 0
+        if tag == "a" and self.SKIP_CLASSES & set((dict(attrs).get("class") or "").split()):
+            self.skip += 1
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if self.skip and tag == "a":
+        if tag == "a" and self.skip:
             self.skip -= 1
 
     def handle_data(self, data):

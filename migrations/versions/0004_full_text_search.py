@@ -20,18 +20,36 @@ depends_on = None
 
 
 class _Text(HTMLParser):
+    """Visible text of stored page HTML, as wiki.searchtext.html_to_text gives it (kept
+    here, frozen, so this migration does not change when the application code does)."""
+
+    SKIP = {"headerlink", "section-edit"}
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "blockquote", "div", "dt", "dd"}
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.parts = []
+        self.parts, self.skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and self.SKIP & set((dict(attrs).get("class") or "").split()):
+            self.skip += 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.skip:
+            self.skip -= 1
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self.skip:
+            self.parts.append(data)
 
 
 def _plain(page_html: str) -> str:
     parser = _Text()
     parser.feed(page_html)
-    return " ".join("".join(parser.parts).split())
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def upgrade():

@@ -39,7 +39,7 @@ def _upgrade_with_data(url):
             conn.execute(text(
                 "INSERT INTO revisions (id, page_id, number, author_id, created_at, summary, source, html, "
                 "toc, size, parent_size) VALUES (1, 1, 1, 1, '2026-01-01 00:00:00+00:00', 's', 'src', "
-                "'<p>src</p>', '', 3, 0)"))
+                "'<h2 id=\"a\">Intro<a class=\"headerlink\" href=\"#a\">¶</a></h2><p>src text</p>', '', 3, 0)"))
             conn.execute(text("UPDATE pages SET current_revision_id = 1"))
             conn.execute(text(
                 "INSERT INTO links (source_page_id, target_title, target_key) VALUES (1, 'X', 'x')"))
@@ -48,6 +48,8 @@ def _upgrade_with_data(url):
             row = conn.execute(text("SELECT source, minor, headings FROM revisions")).one()
             assert tuple(row) == ("src", False, "")
             assert conn.execute(text("SELECT current_revision_id FROM pages")).scalar() == 1
+            # Migration 0004 indexed the existing page's visible text for search.
+            assert conn.execute(text("SELECT title, body FROM search_index")).one() == ("Home", "Intro\nsrc text")
         db.engine.dispose()
 
 
