@@ -34,16 +34,23 @@ SECTIONS = ("concepts", "challenges", "best-practices", "guides", "notes")
 
 def vocabulary(rng: random.Random) -> list[str]:
     syllables = ["ka", "lo", "mi", "ter", "sun", "pra", "vel", "dor", "qui", "zen", "bar", "fi", "nos", "tri"]
-    words = {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(6000)}
-    return sorted(words) + list(TOPICS) * 40
+    return sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(6000)})
 
 
-def page_text(rng, words, size):
+def page_text(rng, words, size, topics):
+    """Generated prose about a few topics, as wiki pages are: the main topic comes up in
+    about every other sentence, two secondary ones now and then, the rest is filler."""
+    main, *secondary = topics
     out, length = [], 0
     while length < size:
-        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(6, 16))).capitalize() + "."
-        out.append(sentence)
-        length += len(sentence) + 1
+        sentence = [rng.choice(words) for _ in range(rng.randint(6, 16))]
+        if rng.random() < 0.5:
+            sentence.insert(rng.randrange(len(sentence)), main)
+        if rng.random() < 0.15:
+            sentence.insert(rng.randrange(len(sentence)), rng.choice(secondary))
+        text_ = " ".join(sentence).capitalize() + "."
+        out.append(text_)
+        length += len(text_) + 1
     return " ".join(out)
 
 
@@ -71,8 +78,9 @@ def main() -> None:
         for base in range(0, count, 1000):
             pages, revisions = [], []
             for n in range(base, min(base + 1000, count)):
-                title = f"{rng.choice(SECTIONS)}/{rng.choice(TOPICS)} {rng.choice(words)} {n}"
-                body = page_text(rng, words, rng.randint(3000, 6000))
+                topics = rng.sample(TOPICS, 3)
+                title = f"{rng.choice(SECTIONS)}/{topics[0]} {rng.choice(words)} {n}"
+                body = page_text(rng, words, rng.randint(3000, 6000), topics)
                 pages.append({"id": n + 1, "title": title, "title_key": title.casefold(), "created_at": now,
                               "protection": "none", "deleted": False})
                 revisions.append({"id": n + 1, "page_id": n + 1, "number": 1, "created_at": now, "summary": "",
