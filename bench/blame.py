@@ -7,16 +7,14 @@ then times GET /wiki/<page>/-/blame (and the history and diff views) through the
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
-from wiki import create_app  # noqa: E402
+from bench.common import fresh_app  # noqa: E402
 from wiki.services import pages  # noqa: E402
 
 
@@ -30,15 +28,8 @@ def timed(client, url, runs=10):
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else "sqlite:///" + tempfile.mkdtemp() + "/bench.db"
+    app, url = fresh_app(sys.argv[1] if len(sys.argv) > 1 else None)
     revisions = int(sys.argv[2]) if len(sys.argv) > 2 else 500
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     rng = random.Random(7)
     lines = [f"Line {i}: some text about caching and queues." for i in range(300)]
     with app.app_context():

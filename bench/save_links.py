@@ -6,16 +6,14 @@ postgresql+psycopg://postgres@127.0.0.1:5432/bench (its public schema is dropped
 """
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
-from wiki import create_app  # noqa: E402
+from bench.common import fresh_app  # noqa: E402
 from wiki.services import pages  # noqa: E402
 
 LINKS = 2000
@@ -23,14 +21,7 @@ TARGETS = 1000  # half of the links point at existing pages, half are red links
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else "sqlite:///" + tempfile.mkdtemp() + "/bench.db"
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app, url = fresh_app(sys.argv[1] if len(sys.argv) > 1 else None)
     with app.app_context():
         upgrade()
         for n in range(TARGETS):

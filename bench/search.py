@@ -11,7 +11,6 @@ timed in-process at the service layer, then the same 200 through the HTTP search
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
-from wiki import create_app  # noqa: E402
+from bench.common import fresh_app  # noqa: E402
 from wiki.extensions import db  # noqa: E402
 from wiki.models import Page, Revision  # noqa: E402
 from wiki.services import search  # noqa: E402
@@ -60,15 +59,8 @@ def percentile(samples, p):
 
 
 def main() -> None:
-    url = (sys.argv[1] if len(sys.argv) > 1 else "") or "sqlite:///" + tempfile.mkdtemp() + "/bench.db"
+    app, url = fresh_app(sys.argv[1] if len(sys.argv) > 1 else None)
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     rng = random.Random(42)
     words = vocabulary(rng)
     now = datetime.now(timezone.utc)

@@ -1,0 +1,26 @@
+"""What every benchmark starts with: an app on an empty, migrated database."""
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from wiki import create_app  # noqa: E402
+
+
+def fresh_app(argv_url: str | None):
+    """The wiki app on ``argv_url`` (empty: SQLite in a temporary folder), with nothing in it.
+
+    A PostgreSQL database's public schema is dropped and created again: give benchmarks a
+    database of their own. Migrations are run by the caller inside its app context.
+    """
+    url = argv_url or "sqlite:///" + tempfile.mkdtemp() + "/bench.db"
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}), url
