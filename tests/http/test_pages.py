@@ -252,3 +252,15 @@ def test_reading_a_page_does_not_render_markdown(app, client, editor, monkeypatc
 
     monkeypatch.setattr(service, "render_markdown", explode)
     assert client.get("/wiki/Stored").status_code == 200
+
+
+def test_new_page_by_title(client, editor, make_page):
+    make_page("Existing", "x")
+    response = client.get("/-/new?title=concepts/Fresh idea")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/wiki/concepts/Fresh_idea/-/edit"
+    assert client.get("/-/new?title=existing").headers["Location"] == "/wiki/Existing"
+    response = client.get("/-/new?title=a|b")
+    assert response.status_code == 400
+    assert "cannot contain the character" in response.get_data(as_text=True)
+    assert 'href="/-/new"' in client.get("/wiki/Existing").get_data(as_text=True)

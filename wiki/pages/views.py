@@ -65,6 +65,25 @@ def view(title):
                            redirected_from=redirected_from)
 
 
+@bp.get("/-/new")
+def new():
+    """Start a page by its title: a valid title goes to its editor (or to the page if it exists)."""
+    raw_title = request.args.get("title", "")
+    error = None
+    if raw_title.strip():
+        try:
+            title = normalize_title(raw_title)
+        except InvalidTitle as invalid:
+            error = str(invalid)
+        else:
+            page = page_service.find_page(title)
+            if page is not None:
+                flash(f"“{page.title}” already exists; here it is.", "info")
+                return redirect(wiki_url("pages.view", page.title))
+            return redirect(wiki_url("pages.edit", title))
+    return render_template("pages/new.html", title=raw_title, error=error), 400 if error else 200
+
+
 @bp.get("/wiki/<path:title>/-/raw")
 def raw(title):
     display, page = load(title)
