@@ -27,7 +27,9 @@ def test_edit_one_section_and_follow_a_section_link(live_server, page):
     link = page.locator("a.wikilink")
     assert link.inner_text() == "Topic 9"
     link.click()
-    assert page.url == live_server + "/wiki/Guide#topic-9"
+    page.wait_for_url(live_server + "/wiki/Guide#topic-9")
+    page.wait_for_load_state("load")  # the browser scrolls to the fragment once it has loaded
+    page.wait_for_function("document.querySelector(':target') !== null")
     assert page.evaluate("document.querySelector(':target').id") == "topic-9"
     top = page.evaluate("document.getElementById('topic-9').getBoundingClientRect().top")
     assert 0 <= top < 100, top  # scrolled to the heading

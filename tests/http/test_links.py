@@ -269,3 +269,13 @@ def test_delete_hides_the_page_turns_links_red_and_admin_restores(app, client, m
     assert client.get("/wiki/Doomed/-/raw").data == b"content"
     assert 'class="wikilink new"' not in stored_html(app, "linker")
     assert revisions_of(app, "doomed") == [1]
+
+
+def test_section_edit_links_are_only_shown_to_editors(client, make_user, login, make_page):
+    make_page("Long", LONG)
+    assert '<body class="can-edit">' not in html_of(client, "/wiki/Long")  # CSS hides them
+    login(make_user("rita", role="reader"))
+    assert '<body class="can-edit">' not in html_of(client, "/wiki/Long")
+    post_form(client, "/-/logout", {}, form_url="/wiki/Long")
+    login(make_user("eddie"))
+    assert '<body class="can-edit">' in html_of(client, "/wiki/Long")
