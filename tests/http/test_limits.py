@@ -27,3 +27,14 @@ def test_request_over_the_transport_limit_is_413_without_a_traceback(app, client
     assert response.status_code == 413
     assert "larger than this wiki accepts" in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_oversized_preview_is_413_with_the_text_kept(app, client, editor):
+    from tests.conftest import post_form
+
+    body = "p" * 1500
+    response = post_form(client, "/wiki/Big/-/edit", {"body": body, "base_revision": "0", "preview": "1"},
+                         form_url="/-/login")
+    assert response.status_code == 413
+    assert body in response.get_data(as_text=True)
+    assert post_form(client, "/wiki/Big/-/preview", {"body": body}, form_url="/-/login").status_code == 413

@@ -2,14 +2,14 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
 from flask_login import current_user
 
-from wiki.pages.forms import EditForm
-from wiki.services import pages as page_service
-from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.textdiff import diff_texts
 from wiki.markup import slugify_heading
 from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import get_section
+from wiki.pages.forms import EditForm
 from wiki.services import moves, rendering
+from wiki.services import pages as page_service
+from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
+from wiki.textdiff import diff_texts
 from wiki.titles import InvalidTitle, normalize_title
 from wiki.web import can_edit, canonical_redirect, wiki_url
 
@@ -108,11 +108,11 @@ def edit(title):
         number = int(raw_section) if raw_section.isdigit() and len(raw_section) <= 6 else None
     else:
         number = section_number(request.args.get("section"), page, display)
-    section = page_service.find_section(page, number)[0] if number and not form.is_submitted() else None
     if not form.is_submitted():
         if page is None and (deleted := page_service.find_deleted_page(display)) is not None:
             abort(404, description=f"“{deleted.title}” was deleted; an administrator can restore it.")
-        form.body.data = page_service.find_section(page, number)[1] if section else (current.source if current else "")
+        section, section_source = page_service.find_section(page, number) if number else (None, None)
+        form.body.data = section_source if section else (current.source if current else "")
         form.base_revision.data = str(current.number if current else 0)
         form.section.data = str(number or "")
         return render_template("pages/edit.html", form=form, title=display, page=page, section=section)
@@ -132,6 +132,10 @@ def edit(title):
                     for name, msgs in form.errors.items()]
         return again(" ".join(problems), 400)
     if request.form.get("preview"):  # the Preview button without JavaScript: render, save nothing
+        try:
+            page_service.check_size(form.body_text(), current_app.config["MAX_PAGE_BYTES"])
+        except BodyTooLarge as error:
+            return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number),
                                preview=rendering.render(display, form.body_text()))
@@ -166,9 +170,10 @@ def edit(title):
         ), 409
     except StaleRevision as error:
         newer = error.current
-        if newer is not None:
-            form.base_revision.data = str(newer.number)  # a new save means "I have seen it"
-            form.section.data = ""
+        if newer is not None and not number:
+            # A new save means "I have seen it". A section edit keeps its base: its text is
+            # one section, which must be spliced into the revision it was cut from.
+            form.base_revision.data = str(newer.number)
         return again(f"{error} Your text was not saved; it is still in the form below. "
                      "Compare with the newer revision, then save again.", 409,
                      stale_from=base, stale_to=newer.number if newer else None)
@@ -193,8 +198,10 @@ def preview(title):
     if not can_edit():
         abort(403, description="Log in with an account that may edit to preview pages.")
     body = request.form.get("body", "").replace("\r\n", "\n")
-    if len(body.encode("utf-8")) > current_app.config["MAX_PAGE_BYTES"]:
-        abort(413)
+    try:
+        page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
+    except BodyTooLarge as error:
+        abort(413, description=str(error))
     return Response(rendering.render(display, body).html, mimetype="text/html")
 
 

@@ -144,7 +144,7 @@ def save_page(
     An identical body writes nothing and returns ``created=False``.
     """
     display, key = normalize_title(title), canonical_key(title)
-    _check_size(body, max_bytes)
+    check_size(body, max_bytes)
     summary = " ".join(summary.split())
     if len(summary) > MAX_SUMMARY_LENGTH:
         raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
@@ -165,7 +165,8 @@ class _Raced(Exception):
     """The page moved on between reading it and writing the new revision."""
 
 
-def _check_size(body: str, max_bytes: int) -> None:
+def check_size(body: str, max_bytes: int) -> None:
+    """Raise BodyTooLarge if ``body`` is over ``max_bytes`` of UTF-8."""
     size = len(body.encode("utf-8"))
     if size > max_bytes:
         raise BodyTooLarge(f"The page is {size:,} bytes; the limit is {max_bytes:,} bytes. Nothing was saved.")
@@ -195,7 +196,7 @@ def _save_once(display, key, body, summary, author, base_revision, max_bytes, mi
             if not result.clean:
                 raise EditConflict(parent, base_revision or 0, base_source, body, result)
             body, merged_with = result.merged, parent
-            _check_size(body, max_bytes)
+            check_size(body, max_bytes)
         if body == parent.source:
             return SaveResult(page, parent, created=False, merged_with=merged_with)
     try:
