@@ -41,13 +41,16 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import auth, changes, cli, errors, health, history, links, moves, pages, search, web
+    from wiki import (access, admin, auth, changes, cli, errors, health, history, links, moves, pages,
+                      ratelimit, search, web)
 
-    for module in (pages, history, links, moves, changes, search, auth, health):
+    for module in (pages, history, links, moves, changes, search, auth, admin, health):
         app.register_blueprint(module.bp)
     errors.register(app)
     cli.register(app)
     web.register(app)
+    ratelimit.register(app)
+    access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
     return app
 
 

@@ -2,7 +2,7 @@
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from wiki.models import ROLES
@@ -27,7 +27,9 @@ def create_user(username: str, role: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = users.create_user(username, password, role=role)
+        user = users.create_user(username, password, role=role,
+                                 min_length=current_app.config["MIN_PASSWORD_LENGTH"],
+                                 hash_method=current_app.config["PASSWORD_HASH_METHOD"])
     except InvalidInput as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.username}.")

@@ -18,7 +18,32 @@ class Defaults:
 
     HISTORY_PAGE_SIZE = 50
 
-    # Who may edit: "user" = any logged-in account.
+    # --- Access (wiki/access.py) ---
+    # What visitors who are not logged in may do: "read" or "none" (log in to read).
+    ANONYMOUS_ACCESS = "read"
+    # Role of a newly registered account: "editor", or "reader" until an admin promotes it.
+    NEW_ACCOUNT_ROLE = "editor"
+    # Who may register: "open" (anyone), "invite" (admin-made links only) or "closed".
+    REGISTRATION = "open"
+    INVITATION_DAYS = 7  # how long an invitation link works
+
+    # --- Passwords ---
+    MIN_PASSWORD_LENGTH = 10
+    # werkzeug's generate_password_hash method; stored hashes made with another method are
+    # upgraded transparently at the user's next successful login.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    # --- Rate limits (Flask-Limiter; "N per minute/hour", several separated by ";") ---
+    # memory:// counts per process; give several workers one shared store: redis://host:6379/0
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = "nexus"
+    RATELIMIT_ENABLED = True
+    LOGIN_FAILURES_PER_ACCOUNT = "5 per minute; 20 per hour"
+    LOGIN_FAILURES_PER_IP = "20 per minute; 100 per hour"
+    REGISTRATIONS_PER_IP = "5 per hour"
+    SAVES_PER_USER = "30 per minute; 600 per hour"
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

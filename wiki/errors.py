@@ -4,6 +4,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from wiki.extensions import db
+from wiki.ratelimit import RateLimited
 from wiki.services.errors import Conflict, DomainError, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.titles import InvalidTitle
 
@@ -16,6 +17,7 @@ HEADINGS = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Too large",
+    429: "Too many requests",
     500: "Something went wrong",
 }
 
@@ -51,7 +53,11 @@ def _http_error(error: HTTPException):
         message = "The request is larger than this wiki accepts. Nothing was changed."
     else:
         message = error.description or ""
-    return error_page(error.code or 500, message)
+    response = error_page(error.code or 500, message)
+    if isinstance(error, RateLimited):
+        body, status = response
+        return body, status, {"Retry-After": str(error.retry_after)}
+    return response
 
 
 def _domain_error(error: DomainError):

@@ -1,4 +1,5 @@
 """SQLAlchemy models. No behaviour beyond what the columns say: logic lives in services."""
+import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wiki.extensions import db
 
 ROLES = ("reader", "editor", "admin")
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
 
 
 def utcnow() -> datetime:
@@ -47,10 +52,16 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="editor")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session's user id: changing it (new password) logs out every other session.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token, server_default="")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session remembers: id and session token (see wiki.web._load_user)."""
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.username!r}>"
@@ -127,3 +138,40 @@ class Link(db.Model):
     target_title: Mapped[str] = mapped_column(String(255))  # as written, normalized
     target_key: Mapped[str] = mapped_column(String(255))  # wiki.titles.canonical_key
     section: Mapped[str | None] = mapped_column(String(255))
+
+
+class Invitation(db.Model):
+    """An admin-made registration link (registration mode "invite"): single use, expires."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of the token; the token itself is shown once, to the admin who made it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
+
+
+class AuditEvent(db.Model):
+    """One administrative action: who did what to what, when. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

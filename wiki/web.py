@@ -1,10 +1,12 @@
 """Web-layer glue shared by the blueprints: headers, user loading, template helpers, URLs."""
+import hmac
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 
+from wiki.access import may
 from wiki.extensions import db, login_manager
 from wiki.markup import slugify_heading
 from wiki.models import User, utcnow
@@ -35,13 +37,19 @@ def register(app: Flask) -> None:
     app.add_template_filter(slugify_heading, "heading_id")
     app.add_template_global(wiki_url)
     app.add_template_global(can_edit)
+    app.add_template_global(may)
     app.add_template_global(utcnow, "now")
 
 
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The session's account, unless it was deactivated or its password changed since."""
+    user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def _security_headers(response):
@@ -52,10 +60,9 @@ def _security_headers(response):
     return response
 
 
-def can_edit(user=None) -> bool:
-    """Whether ``user`` (default: the current user) may create and edit pages."""
-    user = user if user is not None else current_user
-    return bool(user.is_authenticated and user.role in ("editor", "admin"))
+def can_edit(page=None) -> bool:
+    """Whether the current user may edit pages (``page``: this one, minding its protection)."""
+    return may("pages.edit", "POST", page)
 
 
 def wiki_url(endpoint: str, title: str, **values) -> str:

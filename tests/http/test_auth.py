@@ -35,8 +35,8 @@ def test_register_logs_the_new_user_in(app, client):
     ("Carol", PASSWORD, None, "is taken"),
     ("x", PASSWORD, None, "2 to 32 characters"),
     ("bad name!", PASSWORD, None, "2 to 32 characters"),
-    ("dave", "short", None, "at least 8 characters"),
-    ("dave12345", "Dave12345", None, "must not be the username"),
+    ("dave", "short", None, "at least 10 characters"),
+    ("dave123456", "Dave123456", None, "must not be the username"),
     ("dave", PASSWORD, "something else", "The two passwords differ"),
     ("", PASSWORD, None, "Choose a username"),
 ])
@@ -106,6 +106,14 @@ def test_login_without_csrf_is_400(client, make_user):
     ("javascript:alert(1)", "/"),
     ("/%0D%0Aevil", "/%0D%0Aevil"),
     ("/\t/evil.example", "/"),
+    ("%2F%2Fevil.example", "/"),
+    ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),  # a local path: browsers keep %2F as is
+    ("\\\\evil.example", "/"),
+    (" //evil.example", "/"),
+    ("http://localhost@evil.example", "/"),
+    ("JAVASCRIPT:alert(1)", "/"),
+    ("data:text/html,<script>alert(1)</script>", "/"),
+    ("/\x00//evil.example", "/"),
 ])
 def test_login_redirects_only_to_local_paths(client, make_user, next_, expected):
     make_user("alice")

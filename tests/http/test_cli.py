@@ -13,7 +13,7 @@ def test_create_admin_from_stdin_then_log_in(client, runner):
 def test_create_user_refuses_a_weak_password(runner):
     result = runner.invoke(args=["create-user", "bob"], input="short\n")
     assert result.exit_code != 0
-    assert "at least 8 characters" in result.output
+    assert "at least 10 characters" in result.output
 
 
 def test_create_user_refuses_a_taken_name(runner, make_user):

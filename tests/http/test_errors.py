@@ -54,6 +54,13 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_session_cookie_is_secure_when_configured(app, client):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    response = client.get("/-/login", base_url="https://localhost")  # the form's token starts a session
+    cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")][0]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -33,11 +33,17 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(app):
+def server_env():
+    """Extra NEXUS_* settings for the server; a test module overrides this fixture."""
+    return {"NEXUS_REGISTRATIONS_PER_IP": "1000 per minute"}  # every client registers from 127.0.0.1
+
+
+@pytest.fixture
+def server(app, server_env):
     """gunicorn serving this test's database; stopped (and checked) afterwards."""
     port = free_port()
     env = dict(os.environ, NEXUS_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-               NEXUS_SECRET_KEY="concurrency test")
+               NEXUS_SECRET_KEY="concurrency test", **server_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"],

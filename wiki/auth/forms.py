@@ -7,7 +7,7 @@ from wiki.services.users import MAX_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(message="Enter your username.")],
+    username = StringField("Username", validators=[DataRequired(message="Enter your username."), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")],
                              render_kw={"autocomplete": "current-password"})
@@ -25,6 +25,19 @@ class RegisterForm(FlaskForm):
         EqualTo("password", message="The two passwords differ.")],
         render_kw={"autocomplete": "new-password"})
     next = HiddenField()
+    invite = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(message="Enter your current password.")], render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", validators=[
+        DataRequired(message="Choose a new password."), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField("Repeat the new password", validators=[
+        DataRequired(message="Repeat the new password."),
+        EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"})
 
 
 class LogoutForm(FlaskForm):

@@ -1,9 +1,11 @@
-"""Register, log in, log out."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Register, log in, log out, change one's password. Rate limits: wiki.ratelimit."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from wiki.auth.forms import LoginForm, LogoutForm, RegisterForm
-from wiki.services import users
+from wiki import ratelimit
+from wiki.auth.forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
+from wiki.extensions import db
+from wiki.services import admin, users
 from wiki.services.errors import InvalidInput
 from wiki.web import is_safe_next
 
@@ -16,6 +18,11 @@ def _next_url(form) -> str:
     return target if is_safe_next(target) else url_for("pages.index")
 
 
+def _password_settings() -> dict:
+    return {"min_length": current_app.config["MIN_PASSWORD_LENGTH"],
+            "hash_method": current_app.config["PASSWORD_HASH_METHOD"]}
+
+
 @bp.route("/-/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
@@ -23,13 +30,36 @@ def login():
         form.next.data = request.args.get("next", "")
         return render_template("auth/login.html", form=form)
     if form.validate():
-        user = users.authenticate(form.username.data, form.password.data)
+        account = users.username_key(form.username.data)
+        # Refused before the password is even checked, so guessing gains nothing.
+        ratelimit.check("LOGIN_FAILURES_PER_IP", ratelimit.client_address())
+        ratelimit.check("LOGIN_FAILURES_PER_ACCOUNT", account)
+        user = users.authenticate(form.username.data, form.password.data,
+                                  hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         if user is not None:
             login_user(user)
             flash(f"Welcome back, {user.username}.", "success")
             return redirect(_next_url(form), code=303)
+        ratelimit.hit("LOGIN_FAILURES_PER_IP", ratelimit.client_address())
+        ratelimit.hit("LOGIN_FAILURES_PER_ACCOUNT", account)
         flash("Wrong username or password.", "error")
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+def _registration_closed(invite_token: str):
+    """(message, invitation): why registering is not possible now, or the invitation to use."""
+    mode = current_app.config["REGISTRATION"]
+    if mode == "open":
+        return None, None
+    if mode == "invite":
+        if not invite_token:
+            return "This wiki is open by invitation only: ask an administrator for an invitation link.", None
+        invitation = admin.find_invitation(invite_token)
+        if invitation is None:
+            return "This invitation link is not valid: it has expired, was used already or was revoked. " \
+                   "Ask an administrator for a new one.", None
+        return None, invitation
+    return "Registration is closed on this wiki. Ask an administrator for an account.", None
 
 
 @bp.route("/-/register", methods=["GET", "POST"])
@@ -37,18 +67,49 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-        return render_template("auth/register.html", form=form)
+        form.invite.data = request.args.get("invite", "")
+    closed, invitation = _registration_closed(form.invite.data or "")
+    if closed:
+        return render_template("auth/register.html", form=None, closed=closed), 403
+    if request.method == "GET":
+        return render_template("auth/register.html", form=form, invitation=invitation)
     if form.validate():
+        ratelimit.check_and_hit("REGISTRATIONS_PER_IP", ratelimit.client_address())
+        role = invitation.role if invitation else current_app.config["NEW_ACCOUNT_ROLE"]
         try:
-            user = users.create_user(form.username.data, form.password.data)
+            user = users.create_user(form.username.data, form.password.data, role=role,
+                                     commit=invitation is None, **_password_settings())
+            if invitation is not None:
+                admin.use_invitation(invitation, user)
+                db.session.commit()
         except InvalidInput as error:  # includes Conflict (a taken username)
             field = form.password if error.field == "password" else form.username
             field.errors = [*field.errors, str(error)]
         else:
             login_user(user)
-            flash(f"Welcome, {user.username}! Your account is ready.", "success")
+            note = "" if user.role != "reader" else " You can read and search; an administrator can let you edit."
+            flash(f"Welcome, {user.username}! Your account is ready.{note}", "success")
             return redirect(_next_url(form), code=303)
-    return render_template("auth/register.html", form=form), 400
+    return render_template("auth/register.html", form=form, invitation=invitation), 400
+
+
+@bp.route("/-/account", methods=["GET", "POST"])
+def account():
+    form = PasswordForm()
+    if not form.is_submitted():
+        return render_template("auth/account.html", form=form)
+    if form.validate():
+        try:
+            users.change_password(current_user._get_current_object(), form.current_password.data,
+                                  form.password.data, **_password_settings())
+        except InvalidInput as error:
+            field = form.current_password if error.field == "current_password" else form.password
+            field.errors = [*field.errors, str(error)]
+        else:
+            login_user(current_user._get_current_object())  # this session goes on with the new token
+            flash("Your password is changed. Every other session of your account is logged out.", "success")
+            return redirect(url_for("auth.account"), code=303)
+    return render_template("auth/account.html", form=form), 400
 
 
 @bp.post("/-/logout")

@@ -1,5 +1,5 @@
 """Rename, delete and restore. Thin: parse the request, call a service, render."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template
 from flask_login import current_user
 
 from wiki.moves.forms import ConfirmForm, RenameForm
@@ -8,17 +8,13 @@ from wiki.services import moves
 from wiki.services import pages as page_service
 from wiki.services.errors import Conflict, InvalidInput
 from wiki.titles import InvalidTitle
-from wiki.web import can_edit, canonical_redirect, wiki_url
+from wiki.web import canonical_redirect, wiki_url
 
 bp = Blueprint("moves", __name__)
 
 
 def editable_page(title: str, endpoint: str):
-    """(page, redirect-or-None) for an editor acting on a live page; 401/403/404 otherwise."""
-    if not current_user.is_authenticated:
-        abort(current_app.login_manager.unauthorized())
-    if not can_edit():
-        abort(403, description="Your account may not rename or delete pages.")
+    """(page, redirect-or-None) for a live page; 404 otherwise (access: wiki.access)."""
     display, page = load(title)
     if page is None:
         abort(404, description=f"There is no page called “{display}”.")
@@ -71,10 +67,6 @@ def delete(title):
 
 @bp.post("/wiki/<path:title>/-/restore")
 def restore(title):
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if current_user.role != "admin":
-        abort(403, description="Only administrators can restore deleted pages.")
     if not ConfirmForm().validate():
         abort(400, description="The form is damaged; reload the page and try again.")
     display, page = load(title)

@@ -1,6 +1,7 @@
 """Forms for editing pages."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf
 from wtforms.validators import Length, Optional, Regexp
 
 from wiki.services.pages import MAX_SUMMARY_LENGTH
@@ -25,3 +26,7 @@ class EditForm(FlaskForm):
     def body_text(self) -> str:
         """The body as saved: browsers send textarea line breaks as CRLF; we store LF."""
         return (self.body.data or "").replace("\r\n", "\n")
+
+
+class ProtectForm(FlaskForm):
+    protection = HiddenField(validators=[AnyOf(("none", "admin"), message="Unknown protection level.")])

@@ -5,13 +5,15 @@ from flask_login import current_user
 from wiki.markup import slugify_heading
 from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import get_section
-from wiki.pages.forms import EditForm
-from wiki.services import moves, rendering
+from wiki import ratelimit
+from wiki.access import access_denied
+from wiki.pages.forms import EditForm, ProtectForm
+from wiki.services import admin, moves, rendering
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.textdiff import diff_texts
 from wiki.titles import InvalidTitle, normalize_title
-from wiki.web import can_edit, canonical_redirect, wiki_url
+from wiki.web import canonical_redirect, wiki_url
 
 bp = Blueprint("pages", __name__)
 
@@ -101,8 +103,6 @@ def edit(title):
         return response  # a POST is never redirected: that would drop the user's text
     current = page.current_revision if page else None
     form = EditForm()
-    if not current_user.is_authenticated and not form.is_submitted():
-        return current_app.login_manager.unauthorized()
     if form.is_submitted():
         raw_section = form.section.data or ""  # a malformed value fails form validation below
         number = int(raw_section) if raw_section.isdigit() and len(raw_section) <= 6 else None
@@ -123,10 +123,15 @@ def edit(title):
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number), **context), status
 
-    if not current_user.is_authenticated:
-        return again("You are not logged in any more. Log in (in another tab), then save again.", 403)
-    if not can_edit():
-        return again("Your account may not edit pages.", 403)
+    if (denied := access_denied()) is not None:
+        if not current_user.is_authenticated:
+            return again("You are not logged in any more. Log in (in another tab), then save again.", 403)
+        return again(f"{denied.message} Your text was not saved; it is still in the form below.", 403)
+    try:
+        ratelimit.check_and_hit("SAVES_PER_USER", str(current_user.id))
+    except ratelimit.RateLimited as limited:
+        response = again(f"{limited.description} Your text was not saved; it is still in the form below.", 429)
+        return response[0], 429, {"Retry-After": str(limited.retry_after)}
     if not form.validate():
         problems = [f"{form[name].label.text}: {'; '.join(msgs)}" if name != "base_revision" else msgs[0]
                     for name, msgs in form.errors.items()]
@@ -191,12 +196,25 @@ def edit(title):
     return redirect(wiki_url("pages.view", result.page.title) + anchor, code=303)
 
 
+@bp.post("/wiki/<path:title>/-/protect")
+def protect(title):
+    """Admins: protect a page (only admins may then change it) or lift the protection."""
+    display, page = load(title)
+    if page is None:
+        abort(404, description=f"There is no page called “{display}”.")
+    form = ProtectForm()
+    if not form.validate():
+        abort(400, description="The protection form is damaged; reload the page and try again.")
+    if admin.set_protection(current_user, page, form.protection.data):
+        flash("The page is protected: only administrators can change it now." if form.protection.data == "admin"
+              else "The protection is lifted: editors can change the page again.", "success")
+    return redirect(wiki_url("pages.view", page.title), code=303)
+
+
 @bp.post("/wiki/<path:title>/-/preview")
 def preview(title):
     """The editor's live preview: the text rendered through the same sanitizing pipeline."""
     display, _page = load(title)
-    if not can_edit():
-        abort(403, description="Log in with an account that may edit to preview pages.")
     body = request.form.get("body", "").replace("\r\n", "\n")
     try:
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])

@@ -1,0 +1,210 @@
+"""Every route and method, for every kind of visitor: the access rule holds.
+
+The expected levels are written out here, independently of wiki/access.py, and the first
+test fails when the route map has a route this table does not know: a new route cannot
+ship without someone deciding (twice) who may use it.
+"""
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_token
+from wiki.extensions import db
+from wiki.models import Invitation, Page, User, utcnow
+
+EXPECTED = {
+    ("static", "GET"): "public",
+    ("health.healthz", "GET"): "public",
+    ("auth.login", "GET"): "public",
+    ("auth.login", "POST"): "public",
+    ("auth.register", "GET"): "public",
+    ("auth.register", "POST"): "public",
+    ("auth.logout", "POST"): "public",
+    ("auth.account", "GET"): "account",
+    ("auth.account", "POST"): "account",
+    ("pages.index", "GET"): "read",
+    ("pages.view", "GET"): "read",
+    ("pages.raw", "GET"): "read",
+    ("pages.new", "GET"): "edit",
+    ("pages.edit", "GET"): "edit_page",
+    ("pages.edit", "POST"): "edit_page",
+    ("pages.preview", "POST"): "edit",
+    ("pages.protect", "POST"): "admin",
+    ("history.history", "GET"): "read",
+    ("history.revision", "GET"): "read",
+    ("history.diff", "GET"): "read",
+    ("history.blame", "GET"): "read",
+    ("history.revert", "POST"): "edit_page",
+    ("links.backlinks", "GET"): "read",
+    ("links.all_pages", "GET"): "read",
+    ("links.wanted", "GET"): "read",
+    ("links.orphans", "GET"): "read",
+    ("changes.recent", "GET"): "read",
+    ("changes.recent_feed", "GET"): "read",
+    ("changes.page_feed", "GET"): "read",
+    ("changes.contributions", "GET"): "read",
+    ("search.search", "GET"): "read",
+    ("moves.rename", "GET"): "edit_page",
+    ("moves.rename", "POST"): "edit_page",
+    ("moves.delete", "GET"): "edit_page",
+    ("moves.delete", "POST"): "edit_page",
+    ("moves.restore", "POST"): "admin",
+    ("admin.users", "GET"): "admin",
+    ("admin.set_role", "POST"): "admin",
+    ("admin.set_active", "POST"): "admin",
+    ("admin.invitations", "GET"): "admin",
+    ("admin.invitations", "POST"): "admin",
+    ("admin.revoke_invitation", "POST"): "admin",
+    ("admin.audit", "GET"): "admin",
+}
+
+KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
+RANK = {"anonymous": 0, "deactivated": 0, "reader": 1, "editor": 2, "admin": 3}
+
+
+def allowed(level: str, kind: str, anonymous_access: str, protected: bool) -> bool:
+    rank = RANK[kind]
+    return {
+        "public": True,
+        "read": rank >= 1 or anonymous_access == "read",
+        "account": rank >= 1,
+        "edit": rank >= 2,
+        "edit_page": rank >= 3 if protected else rank >= 2,
+        "admin": rank >= 3,
+    }[level]
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_has_an_expected_rule(app):
+    found = {(rule.endpoint, method) for rule, method in routes(app)}
+    assert found - EXPECTED.keys() == set(), "routes without an access rule in this test"
+    assert EXPECTED.keys() - found == set(), "rules for routes that no longer exist"
+
+
+@pytest.fixture
+def app_config(request):
+    return {"ANONYMOUS_ACCESS": getattr(request, "param", "read"), "RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def world(app):
+    """Accounts of every kind, a page, a protected page, a deleted page, an invitation."""
+    from wiki.services import moves
+    from wiki.services import pages as page_service
+    from wiki.services import users
+
+    with app.app_context():
+        made = {role: users.create_user(role + "_user", PASSWORD, role=role) for role in ("reader", "editor", "admin")}
+        gone = users.create_user("gone_user", PASSWORD, role="admin")
+        gone.active = False
+        target = users.create_user("target_user", PASSWORD, role="editor")
+        for title in ("Some page", "Locked page", "Old page"):
+            page_service.save_page(title, f"# {title}\n\ntext\n", "", made["admin"], base_revision=0)
+        db.session.execute(db.update(Page).where(Page.title == "Locked page").values(protection="admin"))
+        moves.delete_page(page_service.find_page("Old page"), made["admin"])
+        invitation = Invitation(token_hash="0" * 64, role="editor", note="", expires_at=utcnow(),
+                                created_by=made["admin"])
+        db.session.add(invitation)
+        db.session.commit()
+        sessions = {kind: user.get_id() for kind, user in made.items()}
+        sessions["deactivated"] = gone.get_id()
+        return {"sessions": sessions, "user_id": str(target.id), "invitation_id": str(invitation.id)}
+
+
+def url_for_rule(rule, world, title: str) -> str:
+    sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
+              "invitation_id": world["invitation_id"], "filename": "css/nexus.css"}
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
+
+
+FORM = {"body": "new text", "base_revision": "1", "summary": "", "username": "someone_new",
+        "password": PASSWORD + "!", "password_confirm": PASSWORD + "!", "current_password": "wrong password",
+        "new_title": "Moved elsewhere", "role": "reader", "active": "1", "days": "7", "note": "",
+        "protection": "admin"}
+
+
+def request_as(app, world, kind: str, rule, method: str, title: str):
+    client = app.test_client()
+    token = csrf_token(client)
+    if kind != "anonymous":
+        with client.session_transaction() as session:
+            session["_user_id"] = world["sessions"][kind]
+            session["_fresh"] = True
+    url = url_for_rule(rule, world, title)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={**FORM, "csrf_token": token})
+    response.get_data()
+    response.close()  # static files are streamed from an open file
+    return url, response
+
+
+def refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and "/-/login" in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize("app_config", ["read", "none"], indirect=True)
+@pytest.mark.parametrize("kind", KINDS)
+def test_access_rule_holds_on_every_route(app, world, app_config, kind):
+    anonymous_access = app_config["ANONYMOUS_ACCESS"]
+    wrong = []
+    for rule, method in routes(app):
+        level = EXPECTED[(rule.endpoint, method)]
+        titles = ["Some_page"] + (["Locked_page"] if level == "edit_page" else [])
+        if rule.endpoint == "moves.restore":
+            titles = ["Old_page"]
+        for title in titles:
+            url, response = request_as(app, world, kind, rule, method, title)
+            expect = allowed(level, kind, anonymous_access, protected=title == "Locked_page")
+            if refused(response) == expect:
+                wrong.append(f"{method} {url}: {response.status_code}, expected {'allowed' if expect else 'refused'}")
+            elif not expect and method == "GET" and RANK[kind] == 0:
+                assert response.status_code == 302, (url, response.status_code)  # to the login form
+            elif not expect:
+                assert response.status_code == 403, (url, response.status_code)
+                html = response.get_data(as_text=True)
+                if (rule.endpoint, method) == ("pages.edit", "POST"):
+                    assert "new text" in html  # the editor comes back with the user's text
+                else:
+                    assert "Not allowed" in html
+            assert response.status_code < 500, (url, response.status_code)
+    assert wrong == []
+
+
+def test_a_refused_save_keeps_the_text(app, client, world):
+    """An editor whose page got protected while they typed: 403, and the text is in the form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = world["sessions"]["editor"]
+    token = csrf_token(client, "/wiki/Some_page/-/edit")
+    response = client.post("/wiki/Locked_page/-/edit", data={
+        "body": "my long careful text", "base_revision": "1", "csrf_token": token})
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert "only administrators may change it" in html
+    assert "my long careful text" in html
+    with app.app_context():
+        page = db.session.scalar(db.select(Page).where(Page.title == "Locked page"))
+        assert "careful" not in page.current_revision.source
+
+
+def test_a_deactivated_account_is_logged_out_at_its_next_request(app, client, make_user, login):
+    from wiki.services import admin as admin_service
+
+    boss = make_user("boss", role="admin")
+    victim = make_user("victim", role="editor")
+    login(victim)
+    assert client.get("/-/new").status_code == 200
+    with app.app_context():
+        admin_service.set_active(db.session.get(User, boss.id), db.session.get(User, victim.id), False)
+    response = client.get("/-/new")
+    assert response.status_code == 302 and "/-/login" in response.headers["Location"]
+    html = client.get("/wiki/Home").get_data(as_text=True)
+    assert "victim" not in html and "Log in" in html

@@ -1,0 +1,177 @@
+"""Who may do what, decided in one place for every route.
+
+Every endpoint (and, where they differ, every method of it) has an access level in RULES.
+A ``before_request`` hook looks the level up and refuses the request before any view runs;
+``create_app`` fails at start-up when a route has no rule, and
+tests/http/test_access_routes.py checks every route for every kind of visitor, so a new
+route cannot be added without deciding who may use it.
+
+Levels:
+  public      anyone, even when the wiki is closed to anonymous readers (login, health)
+  read        anyone who may read: logged-in accounts, and visitors if ANONYMOUS_ACCESS="read"
+  account     any logged-in account (its own settings)
+  edit        editors and admins
+  edit_page   editors and admins, and only admins when the page in the URL is protected
+  admin       admins
+
+A denied anonymous GET is sent to the login form (and back after); any other refusal is
+a 403 page saying why.
+Deactivated accounts are logged out at their next request (wiki.web._load_user), so they
+are judged as anonymous visitors.
+"""
+from dataclasses import dataclass
+
+from flask import Flask, abort, current_app, g, request
+from flask_login import current_user
+
+from wiki.titles import InvalidTitle, normalize_title
+
+ROLE_RANK = {"reader": 1, "editor": 2, "admin": 3}
+LEVELS = ("public", "read", "account", "edit", "edit_page", "admin")
+
+# endpoint -> level for every method, or {method: level}.
+RULES: dict[str, str | dict[str, str]] = {
+    "static": "public",
+    "health.healthz": "public",
+    "auth.login": "public",
+    "auth.register": "public",
+    "auth.logout": "public",
+    "auth.account": "account",
+    "pages.index": "read",
+    "pages.view": "read",
+    "pages.raw": "read",
+    "pages.new": "edit",
+    "pages.edit": "edit_page",
+    "pages.preview": "edit",
+    "pages.protect": "admin",
+    "history.history": "read",
+    "history.revision": "read",
+    "history.diff": "read",
+    "history.blame": "read",
+    "history.revert": "edit_page",
+    "links.backlinks": "read",
+    "links.all_pages": "read",
+    "links.wanted": "read",
+    "links.orphans": "read",
+    "changes.recent": "read",
+    "changes.recent_feed": "read",
+    "changes.page_feed": "read",
+    "changes.contributions": "read",
+    "search.search": "read",
+    "moves.rename": "edit_page",
+    "moves.delete": "edit_page",
+    "moves.restore": "admin",
+    "admin.users": "admin",
+    "admin.set_role": "admin",
+    "admin.set_active": "admin",
+    "admin.invitations": "admin",
+    "admin.revoke_invitation": "admin",
+    "admin.audit": "admin",
+}
+
+# Endpoints whose POST carries text the user typed: a refusal must come back in the form
+# with the text intact, so the view renders it (see access_denied()) instead of a bare 403.
+KEEPS_TEXT = {"pages.edit"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    message: str = ""
+
+
+ALLOWED = Decision(True)
+
+
+def level_for(endpoint: str, method: str) -> str | None:
+    rule = RULES.get(endpoint)
+    if isinstance(rule, dict):
+        return rule.get(method) or rule.get("*")
+    return rule
+
+
+def decide(level: str, role: str | None, anonymous_access: str, protected: bool = False) -> Decision:
+    """The access decision for a visitor with ``role`` (None when not logged in). Pure."""
+    rank = ROLE_RANK.get(role or "", 0)
+    if level == "public":
+        return ALLOWED
+    if level == "read":
+        if role is not None or anonymous_access == "read":
+            return ALLOWED
+        return Decision(False, "Log in to read this wiki.")
+    if level == "account":
+        return ALLOWED if role is not None else Decision(False, "Log in to manage your account.")
+    if level in ("edit", "edit_page"):
+        if rank < ROLE_RANK["editor"]:
+            if role is None:
+                return Decision(False, "Log in to edit pages.")
+            return Decision(False, "Your account may read but not edit pages; an administrator can change that.")
+        if level == "edit_page" and protected and rank < ROLE_RANK["admin"]:
+            return Decision(False, "This page is protected: only administrators may change it.")
+        return ALLOWED
+    if level == "admin":
+        return ALLOWED if rank >= ROLE_RANK["admin"] else Decision(False, "Only administrators may do this.")
+    raise ValueError(f"unknown access level {level!r}")
+
+
+def register(app: Flask) -> None:
+    """Check that every route has a rule, and check every request against it."""
+    missing = sorted(
+        f"{rule.endpoint} {method}"
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+        if level_for(rule.endpoint, method) not in LEVELS
+    )
+    if missing:
+        raise RuntimeError("Routes without an access rule in wiki/access.py: " + ", ".join(missing))
+    app.before_request(_check_request)
+
+
+def _page_is_protected() -> bool:
+    from wiki.services import pages as page_service
+
+    raw = (request.view_args or {}).get("title")
+    if raw is None:
+        return False
+    try:
+        page = page_service.find_page(normalize_title(raw))
+    except InvalidTitle:
+        return False  # the view answers 404 for a title no page can have
+    return page is not None and page.protection == "admin"
+
+
+def current_decision(endpoint: str | None = None, method: str | None = None) -> Decision:
+    """The decision for the current visitor on ``endpoint`` (default: this request's)."""
+    endpoint = endpoint or request.endpoint
+    method = method or request.method
+    level = level_for(endpoint, "GET" if method == "HEAD" else method)
+    role = current_user.role if current_user.is_authenticated else None
+    protected = level == "edit_page" and ROLE_RANK.get(role or "", 0) >= ROLE_RANK["editor"] and _page_is_protected()
+    return decide(level, role, current_app.config["ANONYMOUS_ACCESS"], protected)
+
+
+def _check_request():
+    if request.endpoint is None or request.method == "OPTIONS":
+        return None  # routing failed: the 404/405 comes from Flask
+    decision = current_decision()
+    if decision.allowed:
+        return None
+    if request.endpoint in KEEPS_TEXT and request.method == "POST":
+        g.access_denied = decision
+        return None
+    if not current_user.is_authenticated and request.method == "GET":
+        return current_app.login_manager.unauthorized()  # to the login form, and back after
+    abort(403, description=decision.message)
+
+
+def access_denied() -> Decision | None:
+    """For KEEPS_TEXT views: the refusal to show with the user's text, if any."""
+    return g.get("access_denied")
+
+
+def may(endpoint: str, method: str = "GET", page=None) -> bool:
+    """Template/view helper: may the current visitor use ``endpoint`` (on ``page``)?"""
+    level = level_for(endpoint, method)
+    role = current_user.role if current_user.is_authenticated else None
+    protected = page is not None and getattr(page, "protection", "none") == "admin"
+    return decide(level, role, current_app.config["ANONYMOUS_ACCESS"], protected).allowed

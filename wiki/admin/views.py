@@ -1,0 +1,88 @@
+"""Admin pages (access: wiki.access, admins only). Thin: parse the request, call a service, render."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from wiki.admin.forms import ActiveForm, ConfirmForm, InvitationForm, RoleForm
+from wiki.history.views import int_arg
+from wiki.models import ROLES
+from wiki.services import admin
+from wiki.services.errors import DomainError
+
+bp = Blueprint("admin", __name__, url_prefix="/-/admin")
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=admin.list_users(), roles=ROLES)
+
+
+@bp.post("/users/<int:user_id>/role")
+def set_role(user_id):
+    user = admin.get_user(user_id)
+    form = RoleForm()
+    if not form.validate():
+        abort(400, description="Choose one of the roles " + ", ".join(ROLES) + ".")
+    try:
+        if admin.set_role(current_user, user, form.role.data):
+            flash(f"{user.username} is now {'an' if user.role in ('admin', 'editor') else 'a'} {user.role}.", "success")
+    except DomainError as error:
+        flash(str(error), "error")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id):
+    user = admin.get_user(user_id)
+    form = ActiveForm()
+    if not form.validate():
+        abort(400, description="The form is damaged; reload the page and try again.")
+    try:
+        if admin.set_active(current_user, user, form.active.data == "1"):
+            flash(f"{user.username} is reactivated and can log in again." if user.active
+                  else f"{user.username} is deactivated: logged out everywhere, and cannot log in.", "success")
+    except DomainError as error:
+        flash(str(error), "error")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+def invitations():
+    form = InvitationForm()
+    if not form.is_submitted():
+        form.days.data = current_app.config["INVITATION_DAYS"]
+    link = None
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            token = admin.create_invitation(current_user, form.role.data, form.note.data or "", form.days.data)
+            link = url_for("auth.register", invite=token, _external=True)
+            flash("Invitation created. Copy the link now: it is shown only once.", "success")
+        else:
+            status = 400
+    mode = current_app.config["REGISTRATION"]
+    return render_template("admin/invitations.html", form=form, link=link, mode=mode,
+                           invitations=admin.list_invitations(), confirm=ConfirmForm()), status
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(invitation_id):
+    if not ConfirmForm().validate():
+        abort(400, description="The form is damaged; reload the page and try again.")
+    admin.revoke_invitation(current_user, invitation_id)
+    flash("The invitation is revoked; its link no longer works.", "success")
+    return redirect(url_for("admin.invitations"), code=303)
+
+
+@bp.get("/audit")
+def audit():
+    number = int_arg("page", 1) or 1
+    events, more = admin.audit_log(number, AUDIT_PAGE_SIZE)
+    if number > 1 and not events:
+        abort(404, description="The audit log has no such page.")
+    def url(n):
+        return url_for("admin.audit", page=n)
+    return render_template("admin/audit.html", events=events, page_number=number,
+                           newer_url=url(number - 1) if number > 1 else None,
+                           older_url=url(number + 1) if more else None)
