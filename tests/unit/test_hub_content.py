@@ -117,13 +117,14 @@ def test_no_raw_html_images_or_literal_wiki_links(name):
 
 @pytest.mark.parametrize("name", MARKDOWN)
 def test_links_point_to_existing_files_and_headings(name):
+    broken = []  # every problem in the page, not just the first
     for target, anchor in file_links(name):
-        assert target in MARKDOWN, f"{name}: link to missing file {target}"
-        if anchor is not None:
-            assert anchor in heading_ids(target) and anchor in heading_slugs(target), (
-                f"{name}: no heading in {target} has the slug #{anchor}; "
-                f"choose one of {sorted(heading_ids(target))}"
-            )
+        if target not in MARKDOWN:
+            broken.append(f"link to missing file {target}")
+        elif anchor is not None and not (anchor in heading_ids(target) and anchor in heading_slugs(target)):
+            broken.append(f"no heading in {target} has the slug #{anchor}; "
+                          f"choose one of {sorted(heading_ids(target))}")
+    assert not broken, f"{name}:\n" + "\n".join(broken)
 
 
 @pytest.mark.parametrize("name", TOPICS)
