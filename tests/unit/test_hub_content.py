@@ -152,3 +152,17 @@ def test_home_links_to_every_page():
 def test_every_page_is_linked_from_somewhere_else():
     linked = {target for name in MARKDOWN for target, _ in file_links(name) if target != name}
     assert set(MARKDOWN) - {HOME} <= linked
+
+
+@pytest.mark.parametrize("name", MARKDOWN)
+def test_code_blocks_name_their_language(name):
+    inside, untagged = False, []
+    for number, line in enumerate(source(name).splitlines(), start=1):
+        fence = re.match(r"(```|~~~)\s*(\S*)", line)
+        if not fence:
+            continue
+        if not inside and not fence.group(2):
+            untagged.append(number)
+        inside = not inside
+    assert not inside, f"{name}: unclosed code fence"
+    assert not untagged, f"{name}: code fences without a language on lines {untagged}"
