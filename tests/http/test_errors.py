@@ -52,9 +52,3 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
     response = post_form(client, "/-/login", {"username": "alice", "password": PASSWORD})
     cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")][0]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def test_healthz(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
