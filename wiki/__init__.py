@@ -48,6 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     web.register(app)
+    from wiki import requestlog, serving
+
+    requestlog.register(app)  # one line per request on the "nexus.request" logger
+    serving.register(app)  # ProxyFix (outermost, so the log sees forwarded addresses)
     return app
 
 
