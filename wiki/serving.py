@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.security import safe_join
 
 
 def register(app: Flask) -> None:
@@ -27,8 +28,10 @@ def _static_version(endpoint: str, values: dict) -> None:
         return
     from flask import current_app
 
-    path = os.path.join(current_app.static_folder, values["filename"])
+    path = safe_join(current_app.static_folder, values["filename"])
     try:
+        if path is None:
+            return  # outside the static folder: the static view answers 404 anyway
         stat = os.stat(path)
     except OSError:
         return  # a missing file answers 404 with or without a version
