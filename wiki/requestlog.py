@@ -43,16 +43,16 @@ def register(app: Flask) -> None:
     _configure_logger(level.upper())
     app.after_request(_remember_user)
     app.teardown_request(_remember_loaded_user)
-    app.wsgi_app = RequestLogMiddleware(app.wsgi_app, log_format, quiet=(app.static_url_path + "/", "/healthz"))
+    app.wsgi_app = RequestLogMiddleware(app.wsgi_app, log_format, static_prefix=app.static_url_path + "/")
 
 
 class RequestLogMiddleware:
     """Times each request and logs it once the app has answered (or raised)."""
 
-    def __init__(self, wsgi_app, log_format: str, quiet: tuple[str, ...]):
+    def __init__(self, wsgi_app, log_format: str, static_prefix: str):
         self.wsgi_app = wsgi_app
         self.log_format = log_format
-        self.quiet = quiet
+        self.static_prefix = static_prefix
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -81,7 +81,7 @@ class RequestLogMiddleware:
             path = _wsgi_text(environ.get("SCRIPT_NAME", "")) + app_path
             if status >= 500:
                 level = logging.ERROR
-            elif app_path == self.quiet[1] or app_path.startswith(self.quiet[0]):
+            elif app_path == "/healthz" or app_path.startswith(self.static_prefix):
                 level = logging.DEBUG
             else:
                 level = logging.INFO
