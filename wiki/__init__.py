@@ -51,6 +51,10 @@ def create_app(config: dict | None = None) -> Flask:
     web.register(app)
     ratelimit.register(app)
     access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
+    from wiki import requestlog, serving
+
+    requestlog.register(app)  # one line per request on the "nexus.request" logger
+    serving.register(app)  # ProxyFix (outermost, so the log sees forwarded addresses)
     return app
 
 

@@ -145,6 +145,9 @@ def current_decision(endpoint: str | None = None, method: str | None = None) -> 
     endpoint = endpoint or request.endpoint
     method = method or request.method
     level = level_for(endpoint, "GET" if method == "HEAD" else method)
+    if level not in LEVELS:  # a route added after start-up without a rule: closed
+        current_app.logger.error("No access rule for %s %s", method, endpoint)
+        return Decision(False, "This address is not open to anyone.")
     role = current_user.role if current_user.is_authenticated else None
     protected = level == "edit_page" and ROLE_RANK.get(role or "", 0) >= ROLE_RANK["editor"] and _page_is_protected()
     return decide(level, role, current_app.config["ANONYMOUS_ACCESS"], protected)

@@ -55,3 +55,11 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SITE_NAME = "Nexus"
+
+    # Serving (docs/deploy.md). How many reverse proxies in front of the app to trust for
+    # X-Forwarded-For/-Proto/-Host: 0 = none (the app faces clients), 1 = nginx, ...
+    PROXY_FIX = 0
+    # Request log lines on the "nexus.request" logger: "plain" text or "json" (one object
+    # a line), at REQUEST_LOG_LEVEL (DEBUG adds static files and /healthz polls).
+    LOG_FORMAT = "plain"
+    REQUEST_LOG_LEVEL = "INFO"

@@ -88,7 +88,7 @@ def create_invitation(actor: User, role: str, note: str, days: int) -> str:
         raise InvalidInput(f"Unknown role “{role}”.", field="role")
     if not 1 <= days <= 365:
         raise InvalidInput("An invitation lasts 1 to 365 days.", field="days")
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(20)  # hex: nothing to misread when copied
     db.session.add(Invitation(token_hash=_token_hash(token), role=role, note=note.strip()[:200],
                               created_by=actor, expires_at=utcnow() + timedelta(days=days)))
     _audit(actor, "invite", note.strip()[:200] or "(no note)", f"role {role}, {days} days")
