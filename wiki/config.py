@@ -43,6 +43,7 @@ class Defaults:
     LOGIN_FAILURES_PER_IP = "20 per minute; 100 per hour"
     REGISTRATIONS_PER_IP = "5 per hour"
     SAVES_PER_USER = "30 per minute; 600 per hour"
+    PREVIEWS_PER_USER = "60 per minute; 1000 per hour"  # each renders up to MAX_PAGE_BYTES
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

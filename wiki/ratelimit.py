@@ -1,4 +1,5 @@
-"""Rate limits: failed logins per account and per IP, registrations per IP, saves per user.
+"""Rate limits: failed logins per account and per IP, registrations per IP, saves and
+previews per user.
 
 Flask-Limiter owns the storage (``RATELIMIT_STORAGE_URI``: ``memory://`` in one process,
 ``redis://...`` shared by every worker and server) and the moving-window strategy. The
@@ -24,6 +25,7 @@ LIMITS = {
     "LOGIN_FAILURES_PER_IP": "failed logins from your network address",
     "REGISTRATIONS_PER_IP": "registrations from your network address",
     "SAVES_PER_USER": "saves",
+    "PREVIEWS_PER_USER": "previews",
 }
 
 

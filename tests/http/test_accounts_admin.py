@@ -326,3 +326,17 @@ def test_saves_per_user_are_limited_and_keep_the_text(client, editor):
     html = response.get_data(as_text=True)
     assert "Too many saves" in html and "my third thought" in html
     assert client.get("/wiki/Notes/-/raw").get_data(as_text=True) == "version 2"
+
+
+@pytest.mark.parametrize("app_config", [{"PREVIEWS_PER_USER": "2 per minute"}], indirect=True)
+def test_previews_per_user_are_limited_and_keep_the_text(client, editor):
+    for _ in range(2):
+        assert post_form(client, "/wiki/Notes/-/preview", {"body": "*hi*"}, form_url="/wiki/Notes/-/edit").status_code == 200
+    limited = post_form(client, "/wiki/Notes/-/preview", {"body": "*hi*"}, form_url="/wiki/Notes/-/edit")
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
+    # Without JavaScript the Preview button posts the edit form: the text comes back.
+    response = post_form(client, "/wiki/Notes/-/edit", {"body": "draft words", "base_revision": "0", "preview": "1"})
+    assert response.status_code == 429
+    assert "Too many previews" in response.get_data(as_text=True) and "draft words" in response.get_data(as_text=True)
+    # Saving is a separate budget.
+    assert post_form(client, "/wiki/Notes/-/edit", {"body": "draft words", "base_revision": "0"}).status_code == 303

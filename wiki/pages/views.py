@@ -127,15 +127,16 @@ def edit(title):
         if not current_user.is_authenticated:
             return again("You are not logged in any more. Log in (in another tab), then save again.", 403)
         return again(f"{denied.message} Your text was not saved; it is still in the form below.", 403)
-    try:
-        ratelimit.check_and_hit("SAVES_PER_USER", str(current_user.id))
-    except ratelimit.RateLimited as limited:
-        response = again(f"{limited.description} Your text was not saved; it is still in the form below.", 429)
-        return response[0], 429, {"Retry-After": str(limited.retry_after)}
     if not form.validate():
         problems = [f"{form[name].label.text}: {'; '.join(msgs)}" if name != "base_revision" else msgs[0]
                     for name, msgs in form.errors.items()]
         return again(" ".join(problems), 400)
+    limit = "PREVIEWS_PER_USER" if request.form.get("preview") else "SAVES_PER_USER"
+    try:
+        ratelimit.check_and_hit(limit, str(current_user.id))
+    except ratelimit.RateLimited as limited:
+        body, status = again(f"{limited.description} Your text was not saved; it is still in the form below.", 429)
+        return body, status, {"Retry-After": str(limited.retry_after)}
     if request.form.get("preview"):  # the Preview button without JavaScript: render, save nothing
         try:
             page_service.check_size(form.body_text(), current_app.config["MAX_PAGE_BYTES"])
@@ -215,6 +216,7 @@ def protect(title):
 def preview(title):
     """The editor's live preview: the text rendered through the same sanitizing pipeline."""
     display, _page = load(title)
+    ratelimit.check_and_hit("PREVIEWS_PER_USER", str(current_user.id))
     body = request.form.get("body", "").replace("\r\n", "\n")
     try:
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
