@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.extensions import db
 from wiki.models import ROLES, User
-from wiki.services.errors import Conflict, InvalidInput
+from wiki.services.errors import Conflict, InvalidInput, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 MIN_PASSWORD_LENGTH = 8
@@ -82,3 +82,33 @@ def authenticate(username: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+# Stored instead of a hash for accounts nobody may log in to (imported without their hash,
+# system accounts): werkzeug's check_password_hash is False for it whatever the password.
+UNUSABLE_PASSWORD = "!"
+
+
+def set_password(username: str, password: str) -> User:
+    """Give an existing account a new password. Raises NotFound or InvalidInput."""
+    user = find_user(username)
+    if user is None:
+        raise NotFound(f"There is no user called “{username.strip()}”.")
+    validate_password(password, user.username)
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+    return user
+
+
+def get_or_create_system_user(username: str) -> tuple[User, bool]:
+    """The account ``username``, created inactive and without a usable password if missing
+    (so nobody can log in as it); returns (user, created). Raises InvalidInput."""
+    user = find_user(username)
+    if user is not None:
+        return user, False
+    username = validate_username(username)
+    user = User(username=username, username_key=username_key(username),
+                password_hash=UNUSABLE_PASSWORD, role="editor", active=False)
+    db.session.add(user)
+    db.session.commit()
+    return user, True
