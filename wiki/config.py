@@ -30,3 +30,9 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SITE_NAME = "Nexus"
+
+    # Starter pages loaded by `flask load-starter` (run by `make run`): a folder of Markdown
+    # files imported as the inactive user "Nexus". None means <repository>/content/hub, which
+    # may be absent; a folder set here must exist. NEXUS_STARTER_CONTENT=false turns it off.
+    STARTER_CONTENT = True
+    STARTER_CONTENT_DIR = None
