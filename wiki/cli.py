@@ -17,7 +17,7 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    import_markdown, load_starter):
+                    render_history, import_markdown, load_starter):
         app.cli.add_command(command)
 
 
@@ -100,13 +100,34 @@ def import_command(directory: Path) -> None:
         export = backup.load_export(directory)
     except (DomainError, backup.InvalidExport) as error:
         raise click.ClickException(f"Nothing was imported. {error}") from None
-    with click.progressbar(length=2 * export.revision_count, label="Importing", file=sys.stderr) as bar:
+    with click.progressbar(length=backup.import_units(export), label="Importing", file=sys.stderr) as bar:
         summary = backup.import_export(export, progress=bar.update)
     click.echo(f"Imported {summary.pages} pages ({summary.revisions} revisions) and {summary.users} users.")
     without = sum(1 for user in export.users if user.password_hash is None)
     if without:
         click.echo(f"{without} users were exported without their password and cannot log in until "
                    "an administrator runs `flask --app wsgi set-password NAME` for them.")
+    _render_history()
+
+
+@click.command("render-history")
+@with_appcontext
+def render_history() -> None:
+    """Render the old revisions an import left as plain source (an interrupted import's rest)."""
+    _render_history()
+
+
+def _render_history() -> None:
+    from wiki.services import backup
+
+    pending = backup.count_unrendered()
+    if not pending:
+        return
+    click.echo(f"The wiki is ready. Rendering {pending} old revisions for their history pages "
+               "(if interrupted, `flask --app wsgi render-history` finishes it)...")
+    with click.progressbar(length=pending, label="Rendering", file=sys.stderr) as bar:
+        done = backup.render_history(progress=bar.update)
+    click.echo(f"Rendered {done} old revisions.")
 
 
 @click.command("import-markdown")

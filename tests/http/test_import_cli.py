@@ -7,11 +7,12 @@ from wiki.services import mdimport
 
 def test_export_then_import_into_an_empty_database(app, runner, client, make_user, make_page, tmp_path):
     alice = make_user("alice")
+    make_page("Home", "Welcome.", author=alice)
     make_page("Home", "Welcome to [[Other]].", author=alice)
     make_page("Other", "The other page.", author=alice)
     result = runner.invoke(args=["export", str(tmp_path / "backup")])
     assert result.exit_code == 0, result.output
-    assert "Exported 2 pages (2 revisions) and 1 users (without password hashes)" in result.output
+    assert "Exported 2 pages (3 revisions) and 1 users (without password hashes)" in result.output
     assert json.loads((tmp_path / "backup" / "nexus-export.json").read_text())["format"] == "nexus-export"
 
     refused = runner.invoke(args=["import", str(tmp_path / "backup")])
@@ -21,7 +22,9 @@ def test_export_then_import_into_an_empty_database(app, runner, client, make_use
     wipe(app)
     result = runner.invoke(args=["import", str(tmp_path / "backup")])
     assert result.exit_code == 0, result.output
-    assert "Imported 2 pages (2 revisions) and 1 users." in result.output
+    assert "Imported 2 pages (3 revisions) and 1 users." in result.output
+    assert "Rendered 1 old revisions." in result.output
+    assert "<p>Welcome.</p>" in client.get("/wiki/Home/-/revisions/1").get_data(as_text=True)
     assert "1 users were exported without their password" in result.output
     assert "Welcome to" in client.get("/wiki/Home").get_data(as_text=True)
 

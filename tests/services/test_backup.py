@@ -122,6 +122,16 @@ def test_round_trip_keeps_every_revision_and_works_after_import(app, other_app, 
         assert ("Missing page", 1) in links.wanted_pages()
 
     client = other_app.test_client()
+    old_url = f"/wiki/{LONG_PAGE.replace(' ', '_')}/-/revisions/7"
+    old = client.get(old_url).get_data(as_text=True)
+    assert '<pre class="nexus-unrendered"># Long\n\nRevision 7 of a long history.' in old  # source until rendered
+    with other_app.app_context():
+        assert backup.count_unrendered() == summary.revisions - 10  # all but the current revisions
+        assert backup.render_history(batch_size=30) == summary.revisions - 10
+        assert backup.count_unrendered() == 0
+        assert snapshot() == before
+    old = client.get(old_url).get_data(as_text=True)
+    assert "<p>Revision 7 of a long history." in old and "nexus-unrendered" not in old
     home = client.get("/wiki/Home").get_data(as_text=True)
     assert 'href="/wiki/Caf%C3%A9/%C3%9Cberblick"' in home
     assert 'class="wikilink new"' in home and "Missing_page/-/edit" in home  # a red link
@@ -129,8 +139,6 @@ def test_round_trip_keeps_every_revision_and_works_after_import(app, other_app, 
     assert 'class="wikilink missing-section"' not in home  # the section exists in the import
     response = client.get("/wiki/Old_name", follow_redirects=True)
     assert "Mentions platypus" in response.get_data(as_text=True)
-    old = client.get(f"/wiki/{LONG_PAGE.replace(' ', '_')}/-/revisions/7").get_data(as_text=True)
-    assert "Revision 7 of a long history." in old  # old revisions are rendered too
     assert client.get("/wiki/Doomed").status_code == 404
     assert "Omega text, minor fix." in client.get("/wiki/Ünïcödé/Ωmega").get_data(as_text=True)
 

@@ -6,6 +6,7 @@ transaction: a corrupted export writes nothing.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -36,8 +37,8 @@ from wiki.services.links import link_rows
 from wiki.services.users import UNUSABLE_PASSWORD, username_key
 from wiki.titles import canonical_key
 
-__all__ = ["ExportSummary", "ImportSummary", "InvalidExport", "export_wiki", "import_export", "import_wiki",
-           "load_export"]
+__all__ = ["ExportSummary", "ImportSummary", "InvalidExport", "count_unrendered", "export_wiki", "import_export",
+           "import_units", "import_wiki", "load_export", "render_history"]
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,12 @@ def load_export(source: Path) -> Export:
 def import_export(export: Export, progress: Callable[[int], None] | None = None) -> ImportSummary:
     """Write a validated export into the (empty) database, in one transaction.
 
-    Revisions keep their numbers, authors, times, summaries, minor flags and parents. Every
-    revision is rendered (old ones are shown on their history pages), against the imported
-    pages and without asking the database; links and the search index are written once at
-    the end. ``progress(n)`` is called with n revisions done, twice per revision (written,
-    then rendered): 2 * export.revision_count in all.
+    Revisions keep their numbers, authors, times, summaries, minor flags and parents.
+    Current revisions are rendered against the imported pages (without asking the database),
+    then links and the search index are written once. Old revisions hold their source as
+    preformatted text until render_history() renders them: rendering is nearly all of the
+    cost, and the wiki is complete and usable without it. ``progress(n)`` is told of n units
+    done: one per revision written, one per page rendered (import_units() in all).
     """
     step = progress or (lambda n: None)
     try:
@@ -161,9 +163,50 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None)
     return ImportSummary(len(export.users), len(export.pages), export.revision_count)
 
 
+def import_units(export: Export) -> int:
+    """The number of progress units import_export reports."""
+    return export.revision_count + len(export.pages)
+
+
 def import_wiki(source: Path, progress: Callable[[int], None] | None = None) -> ImportSummary:
     """load_export then import_export: nothing is written unless the whole export is valid."""
     return import_export(load_export(source), progress)
+
+
+# Stored as the HTML of an old revision until it is rendered: its source, escaped. Real
+# renderings never start with this element (it is not in the sanitizer's output form).
+UNRENDERED = '<pre class="nexus-unrendered">'
+
+
+def unrendered_html(source: str) -> str:
+    return UNRENDERED + html.escape(source, quote=False) + "</pre>"
+
+
+def count_unrendered() -> int:
+    """Old revisions still waiting for render_history()."""
+    return db.session.scalar(select(func.count()).where(Revision.html.startswith(UNRENDERED)))
+
+
+def render_history(batch_size: int = 100, progress: Callable[[int], None] | None = None) -> int:
+    """Render the old revisions an import left as source, committing every ``batch_size``;
+    safe to interrupt and run again. Returns how many were rendered."""
+    done, after = 0, 0
+    while True:
+        batch = db.session.execute(
+            select(Revision, Page.title).join(Page, Page.id == Revision.page_id)
+            .where(Revision.html.startswith(UNRENDERED), Revision.id > after)
+            .order_by(Revision.id).limit(batch_size)
+        ).all()
+        if not batch:
+            return done
+        resolver = rendering.Resolver()  # one per batch: its look-ups are shared
+        for revision, title in batch:
+            rendering.apply(revision, rendering.render(title, revision.source, resolver))
+        after = batch[-1][0].id
+        db.session.commit()
+        done += len(batch)
+        if progress:
+            progress(len(batch))
 
 
 def _check_empty() -> None:
@@ -193,7 +236,6 @@ def _write_users(export: Export) -> dict[str, User]:
 @dataclass
 class _Imported:
     page: Page
-    revisions: list[Revision]
     current: Revision
 
 
@@ -214,7 +256,7 @@ def _write_pages(export: Export, users: dict[str, User], step) -> list[_Imported
             revisions.append(Revision(
                 page_id=page.id, number=rev.number, author_id=author.id if author else None,
                 created_at=rev.created_at, summary=rev.summary, minor=rev.minor, source=text,
-                html="", toc="", headings="", size=size,
+                html=unrendered_html(text), toc="", headings="", size=size,
                 parent_size=sizes[rev.parent] if rev.parent else 0,
             ))
         db.session.add_all(revisions)
@@ -223,36 +265,33 @@ def _write_pages(export: Export, users: dict[str, User], step) -> list[_Imported
             row.parent_id = revisions[rev.parent - 1].id if rev.parent else None
         current = revisions[record.current - 1]
         page.current_revision_id = current.id
-        imported.append(_Imported(page, revisions, current))
+        imported.append(_Imported(page, current))
         step(len(revisions))
     db.session.flush()
     return imported
 
 
 def _render_and_index(imported: list[_Imported], step) -> None:
-    """Render every revision against the imported pages without asking the database, then
-    write the link table and the search index in bulk."""
+    """Render the current revisions against the imported pages without asking the database,
+    then write the link table and the search index in bulk."""
     live = {item.page.title_key: (item.page, {}) for item in imported if not item.page.deleted}
     resolver = rendering.PreloadedResolver(live)
     rendered = {}
-    # Current revisions first: their headings label and check the section links of others.
+    # Headings first (a rendering each): they label and check the section links of others,
+    # so pages with such links are rendered again once all headings are known.
     for item in imported:
         rendered[item.page.id] = rendering.render(item.page.title, item.current.source, resolver)
         if not item.page.deleted:
             live[item.page.title_key][1].update(rendering.parse_headings(
                 rendering.headings_column(rendered[item.page.id])))
+    rows = []
     for item in imported:
         result = rendered[item.page.id]
         if any(link.target and link.section for link in result.links):
-            result = rendered[item.page.id] = rendering.render(item.page.title, item.current.source, resolver)
+            result = rendering.render(item.page.title, item.current.source, resolver)
         rendering.apply(item.current, result)
-    rows = []
-    for item in imported:
-        rows.extend(link_rows(item.page, rendered[item.page.id]))
-        for revision in item.revisions:
-            if revision is not item.current:
-                rendering.apply(revision, rendering.render(item.page.title, revision.source, resolver))
-        step(len(item.revisions))
+        rows.extend(link_rows(item.page, result))
+        step(1)
     db.session.flush()
     if rows:
         db.session.execute(Link.__table__.insert(), rows)
