@@ -105,8 +105,9 @@ def import_command(directory: Path) -> None:
     click.echo(f"Imported {summary.pages} pages ({summary.revisions} revisions) and {summary.users} users.")
     without = sum(1 for user in export.users if user.password_hash is None)
     if without:
-        click.echo(f"{without} users were exported without their password and cannot log in until "
-                   "an administrator runs `flask --app wsgi set-password NAME` for them.")
+        who = "1 user was" if without == 1 else f"{without} users were"
+        click.echo(f"{who} exported without a password and cannot log in until an administrator "
+                   "runs `flask --app wsgi set-password NAME`.")
     _render_history()
 
 

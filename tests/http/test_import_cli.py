@@ -25,7 +25,7 @@ def test_export_then_import_into_an_empty_database(app, runner, client, make_use
     assert "Imported 2 pages (3 revisions) and 1 users." in result.output
     assert "Rendered 1 old revisions." in result.output
     assert "<p>Welcome.</p>" in client.get("/wiki/Home/-/revisions/1").get_data(as_text=True)
-    assert "1 users were exported without their password" in result.output
+    assert "1 user was exported without a password" in result.output
     assert "Welcome to" in client.get("/wiki/Home").get_data(as_text=True)
 
     # alice cannot log in until an admin sets a password
