@@ -227,7 +227,8 @@ def _revision(root, folder, where, index, entry, known_users) -> RevisionRecord:
     number = entry.get("number")
     _expect(number == index + 1 and not isinstance(number, bool), at,
             f"has number {number!r}; revisions are numbered 1, 2, 3 ... in order, without gaps")
-    parent = entry.get("parent")
+    # Omitted: the previous revision, as for every ordinary edit; null must be said outright.
+    parent = entry.get("parent", number - 1 if isinstance(number, int) and number > 1 else None)
     _expect(parent is None or (isinstance(parent, int) and not isinstance(parent, bool) and 1 <= parent < number),
             at, f"parent {parent!r} is not an earlier revision of this page")
     author = entry.get("author")

@@ -25,22 +25,28 @@ def test_page_folders_are_portable(title, folder):
 def test_read_export_reads_a_hand_written_export(tmp_path):
     """The documented format is enough to write an export by hand (docs/backup.md)."""
     (tmp_path / "pages" / "p1" / "revisions").mkdir(parents=True)
-    source = "# Hello\n".encode()
-    (tmp_path / "pages" / "p1" / "revisions" / "1.md").write_bytes(source)
+    sources = [b"# Hello\n", b"# Hello again\n", b"# Fresh start\n"]
+    revisions = []
+    for number, source in enumerate(sources, start=1):
+        (tmp_path / "pages" / "p1" / "revisions" / f"{number}.md").write_bytes(source)
+        revisions.append({"number": number, "author": "ann", "created_at": "2026-01-01T00:00:00.5Z",
+                          "file": f"revisions/{number}.md", "sha256": hashlib.sha256(source).hexdigest()})
+    revisions[2]["parent"] = None  # said outright: not made from revision 2
     (tmp_path / MANIFEST).write_text(json.dumps({
         "format": "nexus-export", "version": 1, "exported_at": "2026-01-01T00:00:00Z",
         "users": [{"username": "ann", "role": "editor", "created_at": "2026-01-01T00:00:00+02:00"}],
         "pages": [{"folder": "pages/p1"}],
     }))
     (tmp_path / "pages" / "p1" / "page.json").write_text(json.dumps({
-        "title": "Home", "created_at": "2026-01-01T00:00:00Z",
-        "revisions": [{"number": 1, "author": "ann", "created_at": "2026-01-01T00:00:00.5Z",
-                       "file": "revisions/1.md", "sha256": hashlib.sha256(source).hexdigest()}],
-    }))
+        "title": "Home", "created_at": "2026-01-01T00:00:00Z", "revisions": revisions}))
     export = read_export(tmp_path, ROLES)
     assert export.users[0].created_at == datetime(2025, 12, 31, 22, tzinfo=timezone.utc)
-    assert export.pages[0].revisions[0].created_at.microsecond == 500000
-    assert export.pages[0].current == 1 and export.pages[0].revisions[0].summary == ""
+    assert export.users[0].active is True and export.users[0].password_hash is None
+    page = export.pages[0]
+    assert page.revisions[0].created_at.microsecond == 500000
+    assert page.current == 3 and page.deleted is False and page.protection == "none"
+    assert [r.parent for r in page.revisions] == [None, 1, None]
+    assert [(r.summary, r.minor) for r in page.revisions] == [("", False)] * 3
 
 
 def test_times_are_written_in_utc_with_microseconds():
