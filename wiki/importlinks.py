@@ -92,7 +92,7 @@ _REFERENCE = re.compile(
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters that make a label more than plain text (a wiki-link label is shown as typed),
 # or that would end the wiki link early.
-_NOT_PLAIN = re.compile(r"[\[\]|`*<>\\&]|(?:^|\W)_|_(?:\W|$)")
+_NOT_PLAIN = re.compile(r"[\[\]|`*<>\\]|&#?\w+;|(?:^|\W)_|_(?:\W|$)")
 _SECTION_UNSAFE = re.compile(r"[\[\]|\n]")
 _GITHUB_DUPLICATE = re.compile(r"^(?P<base>.+)-(?P<n>[0-9]+)$")
 

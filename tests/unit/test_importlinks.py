@@ -81,6 +81,8 @@ def convert(source, path="challenges/first.md"):
     ("[**REST**](../concepts/rest-api-design.md)", "[**REST**](/wiki/concepts/rest-api-design)"),
     ("[![logo](logo.png)](../Café/Überblick.md#top)", "[![logo](logo.png)](/wiki/Caf%C3%A9/%C3%9Cberblick#top)"),
     ("[a|b](../README.md)", "[a|b](/wiki/Home)"),
+    ("[Q&A and snake_case](../README.md)", "[[Home|Q&A and snake_case]]"),
+    ("[&amp; _x_](../README.md)", "[&amp; _x_](/wiki/Home)"),
     # left alone
     ("[web](https://example.com/x.md)", "[web](https://example.com/x.md)"),
     ("[mail](mailto:a@b.c)", "[mail](mailto:a@b.c)"),
