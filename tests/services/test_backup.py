@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, _base_config, _migrate, wipe
 from wiki import create_app
-from wiki.backupformat import MANIFEST, InvalidExport
+from wiki.backupformat import MANIFEST, InvalidExport, read_export
 from wiki.extensions import db
-from wiki.models import Link, Page, Revision, User
+from wiki.models import ROLES, Link, Page, Revision, User
 from wiki.services import backup, links, moves, search, users
 from wiki.services import pages as page_service
 from wiki.services.errors import InvalidInput
@@ -316,3 +316,22 @@ def test_a_file_changed_after_validation_rolls_everything_back(app, export_dir, 
         with pytest.raises(InvalidExport, match="checksum mismatch"):
             backup.import_export(export)
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_save_during_the_export_is_left_out_consistently(app, tmp_path, monkeypatch):
+    """A revision saved after the page list was read is not exported (nor is its page's
+    newer state), so the export stays a consistent snapshot."""
+    with app.app_context():
+        page_service.save_page("Home", "one\n", "", None, None)
+        original = backup.page_folder
+
+        def folder_then_save(page_id, title):
+            page_service.save_page("Home", "two\n", "", None, 1)  # another request, meanwhile
+            page_service.save_page("Late", "new page\n", "", None, None)
+            return original(page_id, title)
+
+        monkeypatch.setattr(backup, "page_folder", folder_then_save)
+        summary = backup.export_wiki(tmp_path / "e")
+        assert (summary.pages, summary.revisions) == (1, 1)
+        export = read_export(tmp_path / "e", ROLES)
+        assert export.pages[0].current == 1 and len(export.pages[0].revisions) == 1

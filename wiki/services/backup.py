@@ -82,22 +82,19 @@ def export_wiki(target: Path, with_password_hashes: bool = False) -> ExportSumma
         state[page_id] = {"title": title, "created_at": format_time(created_at), "deleted": deleted,
                           "protection": protection, "current_revision": number, "revisions": []}
 
-    parent, author, limit = aliased(Revision), aliased(User), aliased(Revision)
+    parent, author = aliased(Revision), aliased(User)
     rows = db.session.execute(
         select(Revision.page_id, Revision.number, parent.number, author.username, Revision.created_at,
                Revision.summary, Revision.minor, Revision.source)
-        .join(Page, Page.id == Revision.page_id)
-        .join(limit, limit.id == Page.current_revision_id)
         .outerjoin(parent, parent.id == Revision.parent_id)
         .outerjoin(author, author.id == Revision.author_id)
-        .where(Revision.number <= limit.number)
         .order_by(Revision.page_id, Revision.number)
         .execution_options(yield_per=500)
     )
     folders = {page_id: entry["folder"] for page_id, entry in zip(state, entries)}
     for page_id, number, parent_number, username, created_at, summary, minor, source in rows:
-        if page_id not in state:
-            continue  # created after the page list was read
+        if page_id not in state or number > state[page_id]["current_revision"]:
+            continue  # saved after the page list was read
         data = source.encode("utf-8")
         name = revision_file(number)
         (target / folders[page_id] / name).write_bytes(data)
