@@ -116,3 +116,19 @@ def test_load_starter(app, runner, client, tmp_path, monkeypatch):
     app.config["STARTER_CONTENT"] = False
     result = runner.invoke(args=["load-starter"])
     assert result.exit_code == 0 and "starter content is turned off" in result.output
+
+
+def test_render_history_finishes_an_interrupted_import(app, runner, client, make_page, tmp_path):
+    from wiki.services import backup
+
+    make_page("Home", "First *words*.")
+    make_page("Home", "Second words.")
+    runner.invoke(args=["export", str(tmp_path / "e")])
+    wipe(app)
+    with app.app_context():
+        backup.import_wiki(tmp_path / "e")  # as if stopped before the old revisions were rendered
+    assert '<pre class="nexus-unrendered">First *words*.</pre>' in client.get("/wiki/Home/-/revisions/1").get_data(as_text=True)
+    result = runner.invoke(args=["render-history"])
+    assert result.exit_code == 0 and "Rendered 1 old revisions." in result.output
+    assert "<p>First <em>words</em>.</p>" in client.get("/wiki/Home/-/revisions/1").get_data(as_text=True)
+    assert runner.invoke(args=["render-history"]).output == ""  # nothing left to do

@@ -130,7 +130,9 @@ def test_round_trip_keeps_every_revision_and_works_after_import(app, other_app, 
     assert '<pre class="nexus-unrendered"># Long\n\nRevision 7 of a long history.' in old  # source until rendered
     with other_app.app_context():
         assert backup.count_unrendered() == summary.revisions - 10  # all but the current revisions
+        started = time.perf_counter()
         assert backup.render_history(batch_size=30) == summary.revisions - 10
+        print(f"rendering their {summary.revisions - 10} old revisions: {time.perf_counter() - started:.2f} s")
         assert backup.count_unrendered() == 0
         assert snapshot() == before
     old = client.get(old_url).get_data(as_text=True)
