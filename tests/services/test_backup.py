@@ -61,6 +61,8 @@ def snapshot() -> dict:
         pages[page.title] = {
             "deleted": page.deleted, "protection": page.protection, "created_at": page.created_at,
             "current": by_id[page.current_revision_id],
+            # rendered as the original's: links, red links, section labels, TOC, headings
+            "rendered": next((r.html, r.toc, r.headings) for r in revisions if r.id == page.current_revision_id),
             "revisions": [
                 (r.number, by_id.get(r.parent_id), r.author.username if r.author else None, r.created_at,
                  r.summary, r.minor, r.source, r.size, r.parent_size)

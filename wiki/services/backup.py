@@ -7,6 +7,7 @@ transaction: a corrupted export writes nothing.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -30,12 +31,15 @@ from wiki.backupformat import (
     sha256_hex,
 )
 from wiki.extensions import db
+from wiki.markup import extract_headings
+from wiki.markup.redirects import redirect_target
+from wiki.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import ROLES, Link, Page, Revision, User, utcnow
 from wiki.services import rendering, search
 from wiki.services.errors import InvalidInput
 from wiki.services.links import link_rows
 from wiki.services.users import UNUSABLE_PASSWORD, username_key
-from wiki.titles import canonical_key
+from wiki.titles import InvalidTitle, canonical_key
 
 __all__ = ["ExportSummary", "ImportSummary", "InvalidExport", "count_unrendered", "export_wiki", "import_export",
            "import_units", "import_wiki", "load_export", "render_history"]
@@ -272,20 +276,16 @@ def _render_and_index(imported: list[_Imported], step) -> None:
     """Render the current revisions against the imported pages without asking the database,
     then write the link table and the search index in bulk."""
     live = {item.page.title_key: (item.page, {}) for item in imported if not item.page.deleted}
+    sources = {item.page.title_key: item.current.source for item in imported if not item.page.deleted}
+    # Section links are checked and labelled with their target's headings, so the targets'
+    # headings are found first (extract_headings: half a rendering, and only for them).
+    for key in _section_link_targets(item.current.source for item in imported) & live.keys():
+        if redirect_target(sources[key]) is None:  # a redirect shows no headings
+            live[key][1].update((h.id, " ".join(h.text.split())) for h in extract_headings(sources[key]))
     resolver = rendering.PreloadedResolver(live)
-    rendered = {}
-    # Headings first (a rendering each): they label and check the section links of others,
-    # so pages with such links are rendered again once all headings are known.
-    for item in imported:
-        rendered[item.page.id] = rendering.render(item.page.title, item.current.source, resolver)
-        if not item.page.deleted:
-            live[item.page.title_key][1].update(rendering.parse_headings(
-                rendering.headings_column(rendered[item.page.id])))
     rows = []
     for item in imported:
-        result = rendered[item.page.id]
-        if any(link.target and link.section for link in result.links):
-            result = rendering.render(item.page.title, item.current.source, resolver)
+        result = rendering.render(item.page.title, item.current.source, resolver)
         rendering.apply(item.current, result)
         rows.extend(link_rows(item.page, result))
         step(1)
@@ -294,3 +294,17 @@ def _render_and_index(imported: list[_Imported], step) -> None:
         db.session.execute(Link.__table__.insert(), rows)
     for item in imported:
         search.index_page(item.page, item.current)
+
+
+def _section_link_targets(sources) -> set[str]:
+    """Title keys that some source links to with a section ([[Target#Section]])."""
+    keys = set()
+    for source in sources:
+        for match in re.finditer(WIKILINK_RE, source):
+            parsed = parse_wikilink(match.group(1))
+            if parsed is not None and parsed[0].target and parsed[0].section:
+                try:
+                    keys.add(canonical_key(parsed[0].target))
+                except InvalidTitle:
+                    pass
+    return keys

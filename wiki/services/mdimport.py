@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from wiki.extensions import db
 from wiki.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
-from wiki.markup import render_markdown
+from wiki.markup import extract_headings
 from wiki.merge import merge3
 from wiki.models import Page, Revision, User
 from wiki.services import pages as page_service
@@ -145,8 +145,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
 
     def headings(path: str) -> list[HeadingRef]:
         if path not in cache:
-            rendered = render_markdown(readable[path][1])
-            cache[path] = [HeadingRef(h.id, h.text) for h in rendered.headings]
+            cache[path] = [HeadingRef(h.id, h.text) for h in extract_headings(readable[path][1])]
         return cache[path]
 
     for path in sorted(readable):
