@@ -87,7 +87,7 @@ _INLINE = re.compile(
     r"|(?P<image>!)?\[(?P<label>" + _LABEL + r")\]\(\s*(?P<dest>" + _DEST + r")(?P<title>" + _TITLE + r")\s*\)"
 )
 _REFERENCE = re.compile(
-    r"^(?P<head> {0,3}\[(?:[^\[\]\n]|\\.)+\]:[ \t]*)(?P<dest><[^<>\n]*>|\S+)(?P<rest>.*)$", re.S
+    r"^(?P<head> {0,3}\[(?!\^)(?:[^\[\]\n]|\\.)+\]:[ \t]*)(?P<dest><[^<>\n]*>|\S+)(?P<rest>.*)$", re.S
 )
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters that make a label more than plain text (a wiki-link label is shown as typed),

@@ -120,6 +120,11 @@ def test_reference_definitions_point_at_the_wiki_url():
     )
 
 
+def test_footnotes_are_not_reference_definitions():
+    source = "Text[^1].\n\n[^1]: ../README.md is where it starts\n"
+    assert convert(source) == source
+
+
 def test_headings_are_looked_up_only_for_anchored_links():
     asked = []
 
