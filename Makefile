@@ -14,15 +14,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## Start the wiki on SQLite in instance/ at http://127.0.0.1:5000 (development server).
+## Start the wiki on SQLite in instance/ at http://127.0.0.1:5000 (development server),
+## with the starter pages of content/hub (docs/backup.md).
 run: venv
 	$(FLASK) db upgrade
+	$(FLASK) load-starter
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Start the wiki under gunicorn, as in production.
 serve: venv
 	$(FLASK) db upgrade
-	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(FLASK) load-starter
+	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 ## Run all tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set; browser tests in Chromium).
 test: venv chromium

@@ -1,5 +1,9 @@
-"""Command-line tools: ``flask --app wsgi create-user NAME --role admin``."""
+"""Command-line tools: ``flask --app wsgi create-user NAME --role admin``, backups, imports.
+
+Commands parse arguments, call a service and print its result; the work is in the services.
+"""
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -7,13 +11,21 @@ from flask.cli import with_appcontext
 
 from wiki.models import ROLES
 from wiki.services import users
-from wiki.services.errors import InvalidInput
+from wiki.services.errors import DomainError, InvalidInput
 
 
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
-    app.cli.add_command(create_user)
-    app.cli.add_command(search_reindex)
+    for command in (create_user, set_password, search_reindex, export_command, import_command,
+                    render_history, import_markdown, load_starter):
+        app.cli.add_command(command)
+
+
+def _read_password() -> str:
+    """A new password from a prompt (typed twice), or one line of stdin when piped."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @click.command("create-user")
@@ -22,10 +34,7 @@ def register(app: Flask) -> None:
 @with_appcontext
 def create_user(username: str, role: str) -> None:
     """Create an account. The password is read from a prompt, or one line of stdin."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password()
     try:
         user = users.create_user(username, password, role=role,
                                  min_length=current_app.config["MIN_PASSWORD_LENGTH"],
@@ -35,6 +44,22 @@ def create_user(username: str, role: str) -> None:
     click.echo(f"Created {user.role} {user.username}.")
 
 
+@click.command("set-password")
+@click.argument("username")
+@with_appcontext
+def set_password(username: str) -> None:
+    """Give an account a new password (read like create-user's), e.g. after an import."""
+    password = _read_password()
+    try:
+        user = users.set_password_by_name(username, password,
+                                          min_length=current_app.config["MIN_PASSWORD_LENGTH"],
+                                          hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    note = "" if user.active else " The account is inactive, so it still cannot log in."
+    click.echo(f"Password of {user.username} set.{note}")
+
+
 @click.command("search-reindex")
 @with_appcontext
 def search_reindex() -> None:
@@ -42,3 +67,138 @@ def search_reindex() -> None:
     from wiki.services import search
 
     click.echo(f"Indexed {search.reindex_all()} pages.")
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-password-hashes", is_flag=True,
+              help="Include password hashes, so that users keep their passwords (keep the export private).")
+@with_appcontext
+def export_command(directory: Path, with_password_hashes: bool) -> None:
+    """Write every page, its whole history, and the users to DIRECTORY (new or empty).
+
+    The format is described in docs/backup.md.
+    """
+    from wiki.services import backup
+
+    try:
+        summary = backup.export_wiki(directory, with_password_hashes=with_password_hashes)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    hashes = "with" if with_password_hashes else "without"
+    click.echo(f"Exported {summary.pages} pages ({summary.revisions} revisions) and "
+               f"{summary.users} users ({hashes} password hashes) to {directory}.")
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def import_command(directory: Path) -> None:
+    """Restore an export made by `flask export` into an empty database.
+
+    The whole export is checked first; if anything is wrong nothing is written.
+    """
+    from wiki.services import backup
+
+    try:
+        export = backup.load_export(directory)
+    except (DomainError, backup.InvalidExport) as error:
+        raise click.ClickException(f"Nothing was imported. {error}") from None
+    with click.progressbar(length=backup.import_units(export), label="Importing", file=sys.stderr) as bar:
+        summary = backup.import_export(export, progress=bar.update)
+    click.echo(f"Imported {summary.pages} pages ({summary.revisions} revisions) and {summary.users} users.")
+    without = sum(1 for user in export.users if user.password_hash is None)
+    if without:
+        who = "1 user was" if without == 1 else f"{without} users were"
+        click.echo(f"{who} exported without a password and cannot log in until an administrator "
+                   "runs `flask --app wsgi set-password NAME`.")
+    _render_history()
+
+
+@click.command("render-history")
+@with_appcontext
+def render_history() -> None:
+    """Render the old revisions an import left as plain source (an interrupted import's rest)."""
+    _render_history()
+
+
+def _render_history() -> None:
+    from wiki.services import backup
+
+    pending = backup.count_unrendered()
+    if not pending:
+        return
+    click.echo(f"The wiki is ready. Rendering {pending} old revisions for their history pages "
+               "(if interrupted, `flask --app wsgi render-history` finishes it)...")
+    with click.progressbar(length=pending, label="Rendering", file=sys.stderr) as bar:
+        done = backup.render_history(progress=bar.update)
+    click.echo(f"Rendered {done} old revisions.")
+
+
+@click.command("import-markdown")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--user", "username", required=True, help="The account the revisions are saved by.")
+@click.option("--create-user", is_flag=True,
+              help="Create the account, inactive and without a password, if it does not exist.")
+@click.option("--prefix", default=None, help="Put every page under this title (the root README becomes it).")
+@with_appcontext
+def import_markdown(directory: Path, username: str, create_user: bool, prefix: str | None) -> None:
+    """Import a folder of Markdown files (*.md), one page per file; run again to update.
+
+    A file's page is titled by its path: concepts/caching.md -> concepts/caching; a folder's
+    README.md or index.md -> the folder's title; the root one -> Home. Relative links
+    between the files become wiki links. See docs/backup.md.
+    """
+    from wiki.services import mdimport
+
+    try:
+        user = _import_user(username, create_user)
+        plan = mdimport.plan_import(directory, prefix=prefix, max_bytes=current_app.config["MAX_PAGE_BYTES"])
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    with click.progressbar(length=len(plan.files), label="Importing", file=sys.stderr) as bar:
+        report = mdimport.run_import(plan, user, max_bytes=current_app.config["MAX_PAGE_BYTES"],
+                                     progress=bar.update)
+    _echo_report(report)
+
+
+def _import_user(username: str, create: bool):
+    if create:
+        user, created = users.get_or_create_system_user(username)
+        if created:
+            click.echo(f"Created the inactive account {user.username} for the imported revisions.")
+        return user
+    user = users.find_user(username)
+    if user is None:
+        raise click.ClickException(f"There is no user called “{username}”; create it first, "
+                                   "or add --create-user for an inactive system account.")
+    return user
+
+
+def _echo_report(report) -> None:
+    click.echo(report.summary_line())
+    for line in report.detail_lines():
+        click.echo(line)
+
+
+@click.command("load-starter")
+@with_appcontext
+def load_starter() -> None:
+    """Import the starter pages (config STARTER_CONTENT_DIR) as the user "Nexus"; quiet when
+    nothing changed. Turned off by NEXUS_STARTER_CONTENT=false."""
+    from wiki.services import mdimport
+
+    config = current_app.config
+    if not config.get("STARTER_CONTENT", True):
+        click.echo("The starter content is turned off (STARTER_CONTENT).")
+        return
+    try:
+        report = mdimport.load_starter(config.get("STARTER_CONTENT_DIR"), config["MAX_PAGE_BYTES"])
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    if report is None:
+        click.echo(f"No starter content at {mdimport.default_starter_dir()}; nothing to load.")
+    elif report.changed:
+        click.echo("Starter content: " + report.summary_line())
+        for line in report.detail_lines():
+            click.echo(line)

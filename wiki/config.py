@@ -64,3 +64,9 @@ class Defaults:
     # a line), at REQUEST_LOG_LEVEL (DEBUG adds static files and /healthz polls).
     LOG_FORMAT = "plain"
     REQUEST_LOG_LEVEL = "INFO"
+
+    # Starter pages loaded by `flask load-starter` (run by `make run`): a folder of Markdown
+    # files imported as the inactive user "Nexus". None means <repository>/content/hub, which
+    # may be absent; a folder set here must exist. NEXUS_STARTER_CONTENT=false turns it off.
+    STARTER_CONTENT = True
+    STARTER_CONTENT_DIR = None

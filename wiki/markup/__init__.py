@@ -6,6 +6,7 @@ from .render import (
     Rendered,
     Resolver,
     default_resolver,
+    extract_headings,
     render_markdown,
     slugify_heading,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "Rendered",
     "Resolver",
     "default_resolver",
+    "extract_headings",
     "render_markdown",
     "sanitize_html",
     "slugify_heading",

@@ -14,6 +14,13 @@ from wiki.titles import InvalidTitle, canonical_key, normalize_title
 def sync_links(page: Page, rendered: Rendered) -> None:
     """Replace the page's outgoing links with those of its new current revision."""
     db.session.execute(Link.__table__.delete().where(Link.source_page_id == page.id))
+    rows = link_rows(page, rendered)
+    if rows:
+        db.session.execute(Link.__table__.insert(), rows)
+
+
+def link_rows(page: Page, rendered: Rendered) -> list[dict]:
+    """The Link rows (as insert parameters) for a page whose current rendering is ``rendered``."""
     seen, rows = set(), []
     for link in rendered.links:
         if not link.target:
@@ -26,8 +33,7 @@ def sync_links(page: Page, rendered: Rendered) -> None:
         if (key, section) not in seen:
             seen.add((key, section))
             rows.append({"source_page_id": page.id, "target_title": title, "target_key": key, "section": section})
-    if rows:
-        db.session.execute(Link.__table__.insert(), rows)
+    return rows
 
 
 @dataclass

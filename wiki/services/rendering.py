@@ -101,13 +101,30 @@ class Resolver:
         )
 
 
-def render(title: str, source: str) -> Rendered:
-    """Render a page's source to sanitized HTML, resolving its links against the database."""
+class PreloadedResolver(Resolver):
+    """A Resolver over a known set of pages, asking the database nothing.
+
+    For bulk work (importing an export) where every page and its headings are already in
+    memory: ``pages`` maps title keys of live pages to (page, {heading id: text}); any other
+    title is missing.
+    """
+
+    def __init__(self, pages: dict[str, tuple[Page, dict[str, str]]]):
+        super().__init__()
+        self._cache = pages
+
+    def _load(self, keys: set[str]) -> None:
+        self._cache.update(dict.fromkeys(keys - self._cache.keys()))
+
+
+def render(title: str, source: str, resolver: Resolver | None = None) -> Rendered:
+    """Render a page's source to sanitized HTML, resolving its links against the database
+    (or through ``resolver``)."""
     target = redirect_target(source)
     if target is not None:
         # "#REDIRECT [[X]]" would render as a heading; show it as what it means.
-        return render_markdown(f"This page redirects to [[{target}]].", Resolver())
-    resolver = Resolver()
+        return render_markdown(f"This page redirects to [[{target}]].", resolver or Resolver())
+    resolver = resolver or Resolver()
     resolver.prefetch(source)
     edit_url = page_url(title, action="edit")
     return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}")

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.extensions import db
 from wiki.models import ROLES, User, new_session_token
-from wiki.services.errors import Conflict, InvalidInput
+from wiki.services.errors import Conflict, InvalidInput, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 MIN_PASSWORD_LENGTH = 10  # the default; the app passes its MIN_PASSWORD_LENGTH setting
@@ -103,8 +103,9 @@ def authenticate(username: str, password: str, hash_method: str = DEFAULT_HASH_M
     return user
 
 
-# Stored for accounts without a password (imported, system accounts): no password matches.
-UNUSABLE_HASH = "!"
+# Stored instead of a hash for accounts nobody may log in to (imported without their hash,
+# system accounts): werkzeug's check_password_hash is False for it whatever the password.
+UNUSABLE_PASSWORD = UNUSABLE_HASH = "!"
 
 
 def hash_prefix(password_hash: str) -> str:
@@ -135,3 +136,27 @@ def change_password(user: User, current_password: str, new_password: str,
     if new_password == current_password:
         raise InvalidInput("The new password is the same as the current one.", field="password")
     set_password(user, new_password, min_length, hash_method)
+
+
+def set_password_by_name(username: str, password: str, min_length: int = MIN_PASSWORD_LENGTH,
+                         hash_method: str = DEFAULT_HASH_METHOD) -> User:
+    """Give an existing account a new password (ending its sessions). Raises NotFound or InvalidInput."""
+    user = find_user(username)
+    if user is None:
+        raise NotFound(f"There is no user called “{username.strip()}”.")
+    set_password(user, password, min_length, hash_method)
+    return user
+
+
+def get_or_create_system_user(username: str) -> tuple[User, bool]:
+    """The account ``username``, created inactive and without a usable password if missing
+    (so nobody can log in as it); returns (user, created). Raises InvalidInput."""
+    user = find_user(username)
+    if user is not None:
+        return user, False
+    username = validate_username(username)
+    user = User(username=username, username_key=username_key(username),
+                password_hash=UNUSABLE_PASSWORD, role="editor", active=False)
+    db.session.add(user)
+    db.session.commit()
+    return user, True

@@ -1,0 +1,230 @@
+"""Importing a folder of Markdown files: titles from file paths, relative links to wiki links.
+
+Pure (standard library, wiki.titles and wiki.markup only), so the rules are tested with
+plain values. The service (wiki.services.mdimport) reads the files and passes in what it
+knows: which files are imported under which title, and each file's headings.
+
+Rules (docs/backup.md describes them for users):
+
+* ``concepts/rest-api-design.md`` -> title ``concepts/rest-api-design``; a folder's
+  ``README.md`` or ``index.md`` -> the folder's title; the root one -> ``Home`` (or the
+  prefix). With a prefix ``P`` every other title becomes ``P/<title>``.
+* ``[REST](../concepts/rest-api-design.md)`` -> ``[[concepts/rest-api-design|REST]]``;
+  ``[x](file.md#some-anchor)`` -> ``[[file#Heading text|x]]`` when a heading of that file
+  has that GitHub-style anchor; ``[x](#anchor)`` -> ``[[#Heading text|x]]``.
+* A label with Markdown in it (emphasis, code, an image) cannot be a wiki-link label, which
+  is plain text; such a link becomes a Markdown link to the page's wiki URL
+  (``[**REST**](/wiki/concepts/rest-api-design)``), which still counts as a link for
+  backlinks. Reference definitions (``[ref]: other.md``) get the wiki URL the same way.
+* Links to anything else (images, other files, files not imported, URLs, mail addresses)
+  and everything inside code spans and fenced code blocks stay as they are.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+from urllib.parse import quote, unquote
+
+from wiki.markup import slugify_heading
+from wiki.titles import normalize_title, title_to_url_path
+
+__all__ = [
+    "HOME_TITLE",
+    "INDEX_NAMES",
+    "HeadingRef",
+    "is_markdown_file",
+    "title_for_path",
+    "convert_links",
+]
+
+HOME_TITLE = "Home"
+INDEX_NAMES = ("readme.md", "index.md")  # compared case-insensitively
+
+
+@dataclass(frozen=True)
+class HeadingRef:
+    """A heading of a file: its element id in the wiki (slugify_heading, de-duplicated)
+    and its plain text."""
+
+    id: str
+    text: str
+
+
+def is_markdown_file(name: str) -> bool:
+    """True for a file name the import takes: ``*.md`` in any letter case."""
+    return name.lower().endswith(".md") and len(name) > 3
+
+
+def title_for_path(relpath: str, prefix: str | None = None) -> str:
+    """The page title for a file at ``relpath`` (posix, relative to the imported folder).
+
+    Raises wiki.titles.InvalidTitle when the path gives no usable title.
+    """
+    folder, name = posixpath.split(relpath)
+    if name.lower() in INDEX_NAMES:
+        base = folder
+    else:
+        base = posixpath.join(folder, name[:-3]) if folder else name[:-3]
+    prefix = normalize_title(prefix) if prefix else None
+    if not base:
+        return prefix or HOME_TITLE
+    return normalize_title(f"{prefix}/{base}" if prefix else base)
+
+
+# --- Links --------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Link text: no brackets except one level of nesting ([![img](x.png)](y.md)), escapes allowed.
+_LABEL = r"(?:[^\[\]\\\n]|\\.|\[[^\[\]\n]*\])*"
+# Destination: <...> or a run without spaces and with balanced (one level) parentheses.
+_DEST = r"<[^<>\n]*>|(?:[^\s()<>\\]|\\.|\([^\s()]*\))+"
+_TITLE = r"""(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?"""
+# A code span is matched first so that links inside it are skipped as a whole.
+_INLINE = re.compile(
+    r"(?P<code>(`+)[^`]*?\2)"
+    r"|(?P<image>!)?\[(?P<label>" + _LABEL + r")\]\(\s*(?P<dest>" + _DEST + r")(?P<title>" + _TITLE + r")\s*\)"
+)
+_REFERENCE = re.compile(
+    r"^(?P<head> {0,3}\[(?!\^)(?:[^\[\]\n]|\\.)+\]:[ \t]*)(?P<dest><[^<>\n]*>|\S+)(?P<rest>.*)$", re.S
+)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Characters that make a label more than plain text (a wiki-link label is shown as typed),
+# or that would end the wiki link early.
+_NOT_PLAIN = re.compile(r"[\[\]|`*<>\\]|&#?\w+;|(?:^|\W)_|_(?:\W|$)")
+_SECTION_UNSAFE = re.compile(r"[\[\]|\n]")
+_GITHUB_DUPLICATE = re.compile(r"^(?P<base>.+)-(?P<n>[0-9]+)$")
+
+
+@dataclass(frozen=True)
+class _Target:
+    title: str | None  # None: the same page
+    section: str | None
+
+
+def convert_links(
+    source: str,
+    path: str,
+    titles: Mapping[str, str],
+    headings: Callable[[str], Sequence[HeadingRef]],
+) -> str:
+    """``source`` (the file at ``path``) with relative links to imported files made wiki links.
+
+    ``titles`` maps the relative path of every imported file to its page title;
+    ``headings(path)`` gives an imported file's headings (called only for links with an
+    anchor, so the caller may compute them lazily).
+    """
+    by_folded = {}
+    for key in titles:
+        by_folded.setdefault(key.casefold(), []).append(key)
+    resolver = _LinkResolver(path, titles, by_folded, headings)
+
+    out, fence = [], None
+    for line in source.splitlines(keepends=True):
+        if fence is not None:
+            closing = _FENCE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
+                    and not line.strip().lstrip(fence[0]):
+                fence = None
+            out.append(line)
+        elif (opener := _FENCE.match(line)) is not None:
+            fence = opener.group(1)
+            out.append(line)
+        elif (reference := _REFERENCE.match(line)) is not None:
+            out.append(_convert_reference(reference, resolver))
+        else:
+            out.append(_INLINE.sub(lambda m: _convert_inline(m, resolver), line))
+    return "".join(out)
+
+
+def _convert_inline(match: re.Match[str], resolver: "_LinkResolver") -> str:
+    if match.group("code") is not None or match.group("image"):
+        return match.group(0)
+    target = resolver.resolve(match.group("dest"))
+    if target is None:
+        return match.group(0)
+    label = match.group("label").strip()
+    if _NOT_PLAIN.search(label) is None:
+        return _wikilink(target, label)
+    # A label with markup keeps it, as a Markdown link to the page's URL.
+    return f"[{match.group('label')}]({_wiki_url(target)}{match.group('title')})"
+
+
+def _convert_reference(match: re.Match[str], resolver: "_LinkResolver") -> str:
+    target = resolver.resolve(match.group("dest"))
+    if target is None:
+        return match.group(0)
+    return match.group("head") + _wiki_url(target) + match.group("rest")
+
+
+def _wikilink(target: _Target, label: str) -> str:
+    spec = (target.title or "") + (f"#{target.section}" if target.section else "")
+    if not label or label == spec:
+        return f"[[{spec}]]"
+    return f"[[{spec}|{label}]]"
+
+
+def _wiki_url(target: _Target) -> str:
+    fragment = "#" + slugify_heading(target.section) if target.section else ""
+    if target.title is None:
+        return fragment or "#"
+    return "/wiki/" + quote(title_to_url_path(target.title), safe="/") + fragment
+
+
+class _LinkResolver:
+    def __init__(self, path, titles, by_folded, headings):
+        self.path, self.titles, self.by_folded, self.headings = path, titles, by_folded, headings
+        self.folder = posixpath.dirname(path)
+
+    def resolve(self, dest: str) -> _Target | None:
+        """Where a link destination points among the imported files, or None to leave it."""
+        dest = dest[1:-1].strip() if dest.startswith("<") else dest
+        if not dest or _SCHEME.match(dest) or dest.startswith("//"):
+            return None  # a URL, mailto:, or nothing
+        raw_path, _, fragment = dest.partition("#")
+        raw_path = raw_path.partition("?")[0]
+        fragment = unquote(fragment).strip()
+        if not raw_path:
+            if not fragment:
+                return None
+            return _Target(None, self._section(self.path, fragment))
+        relpath = self._file_for(unquote(raw_path))
+        if relpath is None:
+            return None
+        section = self._section(relpath, fragment) if fragment else None
+        return _Target(self.titles[relpath], section)
+
+    def _file_for(self, raw_path: str) -> str | None:
+        joined = raw_path.lstrip("/") if raw_path.startswith("/") else posixpath.join(self.folder, raw_path)
+        normal = posixpath.normpath(joined)
+        if normal == ".." or normal.startswith("../"):
+            return None  # outside the imported folder
+        if normal == ".":
+            candidates = ["README.md", "index.md"]
+        elif is_markdown_file(normal):
+            candidates = [normal]
+        else:  # a folder: its README.md or index.md
+            candidates = [f"{normal}/README.md", f"{normal}/index.md"]
+        for candidate in candidates:
+            if candidate in self.titles:
+                return candidate
+            same = self.by_folded.get(candidate.casefold(), [])
+            if len(same) == 1:  # written in another letter case (case-insensitive filesystems)
+                return same[0]
+        return None
+
+    def _section(self, relpath: str, anchor: str) -> str:
+        """The heading text a GitHub-style anchor stands for in that file, else the anchor."""
+        refs = list(self.headings(relpath))
+        ids = {ref.id: ref for ref in refs}
+        wanted = slugify_heading(anchor)
+        ref = ids.get(wanted)
+        if ref is None and (duplicate := _GITHUB_DUPLICATE.match(wanted)):
+            # GitHub numbers repeated headings -1, -2 ...; the wiki numbers them -2, -3 ...
+            ref = ids.get(f"{duplicate.group('base')}-{int(duplicate.group('n')) + 1}")
+        if ref is None:
+            return anchor
+        if slugify_heading(ref.text) == ref.id and not _SECTION_UNSAFE.search(ref.text):
+            return ref.text
+        return ref.id  # a repeated heading (or unusual text): its id finds it just as well

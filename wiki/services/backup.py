@@ -1,0 +1,310 @@
+"""Export the whole wiki to a folder and import such a folder into an empty database.
+
+The format is defined (and checked) in wiki.backupformat and described in docs/backup.md.
+An import validates the entire export first and then writes everything in one
+transaction: a corrupted export writes nothing.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from wiki.backupformat import (
+    FORMAT,
+    MANIFEST,
+    PAGE_FILE,
+    VERSION,
+    Export,
+    InvalidExport,
+    dump_json,
+    format_time,
+    page_folder,
+    read_export,
+    read_source,
+    revision_file,
+    sha256_hex,
+)
+from wiki.extensions import db
+from wiki.markup import extract_headings
+from wiki.markup.redirects import redirect_target
+from wiki.markup.wikilinks import WIKILINK_RE, parse_wikilink
+from wiki.models import ROLES, Link, Page, Revision, User, utcnow
+from wiki.services import rendering, search
+from wiki.services.errors import InvalidInput
+from wiki.services.links import link_rows
+from wiki.services.users import UNUSABLE_PASSWORD, username_key
+from wiki.titles import InvalidTitle, canonical_key
+
+__all__ = ["ExportSummary", "ImportSummary", "InvalidExport", "count_unrendered", "export_wiki", "import_export",
+           "import_units", "import_wiki", "load_export", "render_history"]
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    users: int
+    pages: int
+    revisions: int
+
+
+ImportSummary = ExportSummary
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+def export_wiki(target: Path, with_password_hashes: bool = False) -> ExportSummary:
+    """Write every page (live, deleted, redirects) with its full history, and every user, to
+    ``target``, which must be missing or empty. Raises InvalidInput for a bad target.
+
+    The manifest is written last, so an export that stopped half-way is refused on import.
+    A consistent snapshot without locking: pages are read first, then only their revisions
+    up to the current one at that moment (revisions never change), then the users (who are
+    never deleted, so every author is among them).
+    """
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InvalidInput(f"{target} is not an empty directory; an export is written into an "
+                           "empty or new directory only.")
+    target.mkdir(parents=True, exist_ok=True)
+
+    current = aliased(Revision)
+    pages = db.session.execute(
+        select(Page.id, Page.title, Page.created_at, Page.deleted, Page.protection, current.number)
+        .join(current, current.id == Page.current_revision_id)
+        .order_by(Page.id)
+    ).all()
+    entries, revision_total, state = [], 0, {}
+    for page_id, title, created_at, deleted, protection, number in pages:
+        folder = page_folder(page_id, title)
+        (target / folder / "revisions").mkdir(parents=True)
+        entries.append({"title": title, "folder": folder})
+        state[page_id] = {"title": title, "created_at": format_time(created_at), "deleted": deleted,
+                          "protection": protection, "current_revision": number, "revisions": []}
+
+    parent, author = aliased(Revision), aliased(User)
+    rows = db.session.execute(
+        select(Revision.page_id, Revision.number, parent.number, author.username, Revision.created_at,
+               Revision.summary, Revision.minor, Revision.source)
+        .outerjoin(parent, parent.id == Revision.parent_id)
+        .outerjoin(author, author.id == Revision.author_id)
+        .order_by(Revision.page_id, Revision.number)
+        .execution_options(yield_per=500)
+    )
+    folders = {page_id: entry["folder"] for page_id, entry in zip(state, entries)}
+    for page_id, number, parent_number, username, created_at, summary, minor, source in rows:
+        if page_id not in state or number > state[page_id]["current_revision"]:
+            continue  # saved after the page list was read
+        data = source.encode("utf-8")
+        name = revision_file(number)
+        (target / folders[page_id] / name).write_bytes(data)
+        state[page_id]["revisions"].append({
+            "number": number, "parent": parent_number, "author": username,
+            "created_at": format_time(created_at), "summary": summary, "minor": minor,
+            "file": name, "sha256": sha256_hex(data),
+        })
+        revision_total += 1
+    for page_id, page in state.items():
+        (target / folders[page_id] / PAGE_FILE).write_bytes(dump_json(page))
+
+    users = []
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        record = {"username": user.username, "role": user.role, "active": user.active,
+                  "created_at": format_time(user.created_at)}
+        if with_password_hashes:
+            record["password_hash"] = user.password_hash
+        users.append(record)
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": format_time(utcnow()),
+        "counts": {"users": len(users), "pages": len(entries), "revisions": revision_total},
+        "users": users,
+        "pages": entries,
+    }
+    (target / MANIFEST).write_bytes(dump_json(manifest))
+    db.session.rollback()  # end the read transaction
+    return ExportSummary(len(users), len(entries), revision_total)
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+def load_export(source: Path) -> Export:
+    """Check that the database is empty and read and validate the whole export at ``source``.
+
+    Raises InvalidInput (the database is not empty) or InvalidExport (naming the problem).
+    """
+    _check_empty()
+    return read_export(Path(source), ROLES)
+
+
+def import_export(export: Export, progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Write a validated export into the (empty) database, in one transaction.
+
+    Revisions keep their numbers, authors, times, summaries, minor flags and parents.
+    Current revisions are rendered against the imported pages (without asking the database),
+    then links and the search index are written once. Old revisions hold their source as
+    preformatted text until render_history() renders them: rendering is nearly all of the
+    cost, and the wiki is complete and usable without it. ``progress(n)`` is told of n units
+    done: one per revision written, one per page rendered (import_units() in all).
+    """
+    step = progress or (lambda n: None)
+    try:
+        users = _write_users(export)
+        pages = _write_pages(export, users, step)
+        _render_and_index(pages, step)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return ImportSummary(len(export.users), len(export.pages), export.revision_count)
+
+
+def import_units(export: Export) -> int:
+    """The number of progress units import_export reports."""
+    return export.revision_count + len(export.pages)
+
+
+def import_wiki(source: Path, progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """load_export then import_export: nothing is written unless the whole export is valid."""
+    return import_export(load_export(source), progress)
+
+
+# Stored as the HTML of an old revision until it is rendered: its source, escaped. Real
+# renderings never start with this element (it is not in the sanitizer's output form).
+UNRENDERED = '<pre class="nexus-unrendered">'
+
+
+def unrendered_html(source: str) -> str:
+    return UNRENDERED + html.escape(source, quote=False) + "</pre>"
+
+
+def count_unrendered() -> int:
+    """Old revisions still waiting for render_history()."""
+    return db.session.scalar(select(func.count()).where(Revision.html.startswith(UNRENDERED)))
+
+
+def render_history(batch_size: int = 100, progress: Callable[[int], None] | None = None) -> int:
+    """Render the old revisions an import left as source, committing every ``batch_size``;
+    safe to interrupt and run again. Returns how many were rendered."""
+    done, after = 0, 0
+    while True:
+        batch = db.session.execute(
+            select(Revision, Page.title).join(Page, Page.id == Revision.page_id)
+            .where(Revision.html.startswith(UNRENDERED), Revision.id > after)
+            .order_by(Revision.id).limit(batch_size)
+        ).all()
+        if not batch:
+            return done
+        resolver = rendering.Resolver()  # one per batch: its look-ups are shared
+        for revision, title in batch:
+            rendering.apply(revision, rendering.render(title, revision.source, resolver))
+        after = batch[-1][0].id
+        db.session.commit()
+        done += len(batch)
+        if progress:
+            progress(len(batch))
+
+
+def _check_empty() -> None:
+    user_count = db.session.scalar(select(func.count()).select_from(User))
+    page_count = db.session.scalar(select(func.count()).select_from(Page))
+    if user_count or page_count:
+        raise InvalidInput(
+            f"The database is not empty ({user_count} users, {page_count} pages). An export is "
+            "imported into an empty database only: point NEXUS_SQLALCHEMY_DATABASE_URI at a new "
+            "database, run `flask --app wsgi db upgrade`, then import (before `make run`, which "
+            "loads the starter content)."
+        )
+
+
+def _write_users(export: Export) -> dict[str, User]:
+    by_key = {}
+    for record in export.users:
+        user = User(username=record.username, username_key=username_key(record.username),
+                    password_hash=record.password_hash or UNUSABLE_PASSWORD, role=record.role,
+                    active=record.active, created_at=record.created_at)
+        db.session.add(user)
+        by_key[user.username_key] = user
+    db.session.flush()
+    return by_key
+
+
+@dataclass
+class _Imported:
+    page: Page
+    current: Revision
+
+
+def _write_pages(export: Export, users: dict[str, User], step) -> list[_Imported]:
+    """Insert pages and revisions; HTML is filled in later, when every page exists."""
+    imported = []
+    for record in export.pages:
+        page = Page(title=record.title, title_key=canonical_key(record.title), created_at=record.created_at,
+                    protection=record.protection, deleted=record.deleted)
+        db.session.add(page)
+        db.session.flush()
+        revisions, sizes = [], {}
+        for rev in record.revisions:
+            text = read_source(rev)  # checked again: the file may have changed since validation
+            size = len(text.encode("utf-8"))
+            sizes[rev.number] = size
+            author = users[username_key(rev.author)] if rev.author is not None else None
+            revisions.append(Revision(
+                page_id=page.id, number=rev.number, author_id=author.id if author else None,
+                created_at=rev.created_at, summary=rev.summary, minor=rev.minor, source=text,
+                html=unrendered_html(text), toc="", headings="", size=size,
+                parent_size=sizes[rev.parent] if rev.parent else 0,
+            ))
+        db.session.add_all(revisions)
+        db.session.flush()
+        for rev, row in zip(record.revisions, revisions):
+            row.parent_id = revisions[rev.parent - 1].id if rev.parent else None
+        current = revisions[record.current - 1]
+        page.current_revision_id = current.id
+        imported.append(_Imported(page, current))
+        step(len(revisions))
+    db.session.flush()
+    return imported
+
+
+def _render_and_index(imported: list[_Imported], step) -> None:
+    """Render the current revisions against the imported pages without asking the database,
+    then write the link table and the search index in bulk."""
+    live = {item.page.title_key: (item.page, {}) for item in imported if not item.page.deleted}
+    sources = {item.page.title_key: item.current.source for item in imported if not item.page.deleted}
+    # Section links are checked and labelled with their target's headings, so the targets'
+    # headings are found first (extract_headings: half a rendering, and only for them).
+    for key in _section_link_targets(item.current.source for item in imported) & live.keys():
+        if redirect_target(sources[key]) is None:  # a redirect shows no headings
+            live[key][1].update((h.id, " ".join(h.text.split())) for h in extract_headings(sources[key]))
+    resolver = rendering.PreloadedResolver(live)
+    rows = []
+    for item in imported:
+        result = rendering.render(item.page.title, item.current.source, resolver)
+        rendering.apply(item.current, result)
+        rows.extend(link_rows(item.page, result))
+        step(1)
+    db.session.flush()
+    if rows:
+        db.session.execute(Link.__table__.insert(), rows)
+    for item in imported:
+        search.index_page(item.page, item.current)
+
+
+def _section_link_targets(sources) -> set[str]:
+    """Title keys that some source links to with a section ([[Target#Section]])."""
+    keys = set()
+    for source in sources:
+        for match in re.finditer(WIKILINK_RE, source):
+            parsed = parse_wikilink(match.group(1))
+            if parsed is not None and parsed[0].target and parsed[0].section:
+                try:
+                    keys.add(canonical_key(parsed[0].target))
+                except InvalidTitle:
+                    pass
+    return keys

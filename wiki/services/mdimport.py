@@ -1,0 +1,324 @@
+"""Importing a folder of Markdown files as pages, again and again (starter content too).
+
+``plan_import`` reads the folder and checks every file (nothing is written); ``run_import``
+saves each file as a revision by the importing user. The title and link rules are pure and
+live in wiki.importlinks.
+
+Re-running an import updates only what changed: a file whose converted text equals the
+source of its page's last imported revision (the newest one whose summary is exactly this
+file's "Imported from <path>") is left alone; a changed file is merged three-way with that
+revision as the base, so edits made in the wiki since are kept, and overlapping changes are
+reported as a conflict with the page left as it is. A merged revision's summary says so
+("..., merged with edits made in the wiki"): its text is not the file's, so it does not
+become the next merge base.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+
+from wiki.extensions import db
+from wiki.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
+from wiki.markup import extract_headings
+from wiki.merge import merge3
+from wiki.models import Page, Revision, User
+from wiki.services import pages as page_service
+from wiki.services import users
+from wiki.services.errors import DomainError, EditConflict, InvalidInput
+from wiki.titles import InvalidTitle, canonical_key, normalize_title
+
+STARTER_USER = "Nexus"
+MAX_DEPTH = 32  # folders deeper than this are not entered (and reported)
+_SUMMARY_LIMIT = page_service.MAX_SUMMARY_LENGTH
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str  # relative to the imported folder
+    reason: str
+    kind: str  # "problem" (bad file), "conflict", or "kept" (the wiki's page is left alone)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: str
+    title: str
+    text: str  # converted Markdown, ready to save
+
+
+@dataclass
+class Plan:
+    root: Path
+    files: list[PlannedFile] = field(default_factory=list)
+    problems: list[Skipped] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # updated, merged with edits made in the wiki
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Anything worth telling: a page written, or a file that needs attention."""
+        return bool(self.created or self.updated or any(s.kind != "kept" for s in self.skipped))
+
+    def summary_line(self) -> str:
+        merged = f" ({len(self.merged)} merged with edits made in the wiki)" if self.merged else ""
+        return (f"{_count(self.created, 'page')} created, {len(self.updated)} updated{merged}, "
+                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped.")
+
+    def detail_lines(self) -> list[str]:
+        return [f"Skipped {item.path}: {item.reason}" for item in self.skipped]
+
+
+def _count(items: list, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+_MERGED = ", merged with edits made in the wiki"
+
+
+def import_summary(path: str, merged: bool = False) -> str:
+    """The edit summary of an imported revision. Without ``merged`` it marks the revision as
+    holding exactly the file's text: the merge base of the next import of that file."""
+    suffix = _MERGED if merged else ""
+    summary = " ".join(f"Imported from {path}".split())  # as save_page normalizes it
+    room = _SUMMARY_LIMIT - len(suffix)
+    if len(summary) > room:
+        summary = "Imported from …" + summary[-(room - len("Imported from …")):]
+    return summary + suffix
+
+
+# --- Reading the folder ------------------------------------------------------------------------
+
+def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_service.DEFAULT_MAX_BYTES) -> Plan:
+    """Read and convert every ``*.md`` file under ``root``; bad files become ``problems``.
+
+    Raises InvalidInput for an unusable folder or prefix. Writes nothing.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise InvalidInput(f"{root} is not a folder.")
+    if prefix is not None:
+        try:
+            prefix = normalize_title(prefix)
+        except InvalidTitle as error:
+            raise InvalidInput(f"The prefix is not a valid title: {error.message}") from None
+    plan = Plan(root)
+    found: list[tuple[str, Path]] = []
+    _walk(root, plan, found)
+
+    readable: dict[str, tuple[str, str]] = {}  # path -> (title, raw text)
+    for path, file in found:
+        text = _read(path, file, max_bytes, plan)
+        if text is None:
+            continue
+        try:
+            title = title_for_path(path, prefix)
+        except InvalidTitle as error:
+            plan.problems.append(Skipped(path, f"its path gives no valid title: {error.message}", "problem"))
+            continue
+        readable[path] = (title, text)
+
+    by_key: dict[str, list[str]] = {}
+    for path, (title, _text) in readable.items():
+        by_key.setdefault(canonical_key(title), []).append(path)
+    for paths in by_key.values():
+        if len(paths) > 1:
+            for path in paths:
+                others = ", ".join(p for p in paths if p != path)
+                plan.problems.append(Skipped(
+                    path, f"its title “{readable[path][0]}” is also that of {others} (titles ignore "
+                    "letter case and read '_' as a space); none of them was imported", "problem"))
+                del readable[path]
+
+    titles = {path: title for path, (title, _text) in readable.items()}
+    cache: dict[str, list[HeadingRef]] = {}
+
+    def headings(path: str) -> list[HeadingRef]:
+        if path not in cache:
+            cache[path] = [HeadingRef(h.id, h.text) for h in extract_headings(readable[path][1])]
+        return cache[path]
+
+    for path in sorted(readable):
+        title, text = readable[path]
+        plan.files.append(PlannedFile(path, title, convert_links(text, path, titles, headings)))
+    plan.problems.sort(key=lambda item: item.path)
+    return plan
+
+
+def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]]) -> None:
+    """Collect Markdown files under ``root``, following symbolic links that stay inside it.
+
+    Hidden files and folders (".git") are ignored. A link leading outside, a broken link to
+    a Markdown file, and a link that loops back into the folders it is in are reported.
+    """
+    root_real = root.resolve()
+    stack: list[tuple[Path, str, tuple[Path, ...]]] = [(root, "", (root_real,))]
+    while stack:
+        folder, rel, chain = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            plan.problems.append(Skipped(rel or ".", f"the folder cannot be read ({error.strerror})", "problem"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = f"{rel}/{entry.name}" if rel else entry.name
+            target = Path(entry.path)
+            if entry.is_symlink():
+                try:
+                    real = target.resolve(strict=True)
+                except (RuntimeError, OSError) as error:
+                    loop = isinstance(error, RuntimeError) or getattr(error, "errno", None) == 40  # ELOOP
+                    if loop or is_markdown_file(entry.name):
+                        reason = "is a symbolic link loop" if loop else "is a broken symbolic link"
+                        plan.problems.append(Skipped(path, reason, "problem"))
+                    continue
+                if not real.is_relative_to(root_real):
+                    if real.is_dir() or is_markdown_file(entry.name):
+                        plan.problems.append(Skipped(
+                            path, "is a symbolic link to somewhere outside the imported folder", "problem"))
+                    continue
+                if real.is_dir():
+                    if real in chain:
+                        plan.problems.append(Skipped(path, "is a symbolic link loop (it leads back to a "
+                                                     "folder that contains it)", "problem"))
+                    else:
+                        _enter(stack, plan, target, path, chain + (real,))
+                elif real.is_file() and is_markdown_file(entry.name):
+                    found.append((path, target))
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                _enter(stack, plan, target, path, chain + (target.resolve(),))
+            elif entry.is_file(follow_symlinks=False) and is_markdown_file(entry.name):
+                found.append((path, target))
+
+
+def _enter(stack, plan: Plan, folder: Path, path: str, chain: tuple[Path, ...]) -> None:
+    if len(chain) > MAX_DEPTH:
+        plan.problems.append(Skipped(path, f"is nested more than {MAX_DEPTH} folders deep", "problem"))
+    else:
+        stack.append((folder, path, chain))
+
+
+def _read(path: str, file: Path, max_bytes: int, plan: Plan) -> str | None:
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            plan.problems.append(Skipped(path, f"is {size:,} bytes; the limit for a page is {max_bytes:,} bytes",
+                                         "problem"))
+            return None
+        data = file.read_bytes()
+    except OSError as error:
+        plan.problems.append(Skipped(path, f"cannot be read ({error.strerror})", "problem"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # a byte order mark is dropped
+    except UnicodeDecodeError as error:
+        plan.problems.append(Skipped(path, f"is not UTF-8 text (invalid byte at position {error.start}); "
+                                     "save it as UTF-8", "problem"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- Writing pages -----------------------------------------------------------------------------
+
+def run_import(plan: Plan, user: User, max_bytes: int = page_service.DEFAULT_MAX_BYTES,
+               progress: Callable[[int], None] | None = None) -> Report:
+    """Save each planned file as a revision by ``user`` (each file in its own transaction)."""
+    report = Report(skipped=list(plan.problems))
+    for planned in plan.files:
+        try:
+            _import_file(planned, user, max_bytes, report)
+        except EditConflict:
+            db.session.rollback()
+            report.skipped.append(Skipped(planned.path, f"“{planned.title}” was edited in the wiki since the last "
+                                          "import and those edits overlap the file's changes; the page was "
+                                          "left as it is", "conflict"))
+        except DomainError as error:
+            db.session.rollback()
+            report.skipped.append(Skipped(planned.path, str(error), "problem"))
+        if progress:
+            progress(1)
+    report.skipped.sort(key=lambda item: item.path)
+    return report
+
+
+def _import_file(planned: PlannedFile, user: User, max_bytes: int, report: Report) -> None:
+    summary = import_summary(planned.path)
+    page = db.session.scalar(select(Page).where(Page.title_key == canonical_key(planned.title)))
+    if page is None:
+        page_service.save_page(planned.title, planned.text, summary, user, base_revision=None, max_bytes=max_bytes)
+        report.created.append(planned.path)
+        return
+    if page.deleted:
+        report.skipped.append(Skipped(planned.path, f"“{page.title}” was deleted in the wiki; it was left "
+                                      "deleted", "kept"))
+        return
+    base = db.session.scalar(
+        select(Revision).where(Revision.page_id == page.id, Revision.summary == summary)
+        .order_by(Revision.number.desc()).limit(1)
+    )
+    if base is None:
+        report.skipped.append(Skipped(planned.path, f"“{page.title}” already exists and was not imported from "
+                                      "this file; it was left as it is", "kept"))
+        return
+    if base.source == planned.text:
+        report.unchanged.append(planned.path)
+        return
+    current = page_service.current_revision(page.id)
+    if current.number == base.number:
+        page_service.save_page(planned.title, planned.text, summary, user, base_revision=base.number,
+                               max_bytes=max_bytes)
+        report.updated.append(planned.path)
+        return
+    # The wiki moved on since the last import: merge here rather than in save_page, to know
+    # whether the result is still exactly the file's text (then it is the next merge base).
+    merged = merge3(base.source, current.source, planned.text)
+    if not merged.clean:
+        raise EditConflict(current, base.number, base.source, planned.text, merged)
+    if merged.merged == current.source:
+        report.unchanged.append(planned.path)  # the wiki already has the file's changes
+        return
+    exact = merged.merged == planned.text
+    page_service.save_page(planned.title, merged.merged, import_summary(planned.path, merged=not exact), user,
+                           base_revision=current.number, max_bytes=max_bytes)
+    report.updated.append(planned.path)
+    if not exact:
+        report.merged.append(planned.path)
+
+
+# --- Starter content ---------------------------------------------------------------------------
+
+def default_starter_dir() -> Path:
+    """``<repository>/content/hub``."""
+    return Path(__file__).resolve().parents[2] / "content" / "hub"
+
+
+def load_starter(configured: str | os.PathLike | None, max_bytes: int) -> Report | None:
+    """Import the starter pages as the inactive user "Nexus" (created if missing).
+
+    ``configured`` None means the default folder, which may be absent (then None is
+    returned: nothing to load); a configured folder that is missing raises InvalidInput.
+    """
+    if configured:
+        folder = Path(configured)
+        if not folder.is_dir():
+            raise InvalidInput(f"STARTER_CONTENT_DIR is {folder}, which is not a folder.")
+    else:
+        folder = default_starter_dir()
+        if not folder.is_dir():
+            return None
+    plan = plan_import(folder, None, max_bytes)
+    user, _created = users.get_or_create_system_user(STARTER_USER)
+    return run_import(plan, user, max_bytes)
