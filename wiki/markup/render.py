@@ -36,7 +36,7 @@ from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
-from .sanitize import is_safe_id, sanitize_html
+from .sanitize import is_safe_id, preformatted_text, sanitize_html
 from .sections import find_sections
 from .wikilinks import (
     INDEX_ATTRIBUTE,
@@ -692,15 +692,51 @@ def _flatten(tokens: list[dict]):
         yield from _flatten(t["children"])
 
 
-def _fallback(source: str) -> Rendered:
-    """Rendering failed (nesting too deep even after clamping): show the source as text."""
+def _fallback(source: str, notice: str = "") -> Rendered:
+    """The source shown as text: rendering failed (nesting too deep even after clamping), or
+    the page has more markup than MAX_MARKUP_COST allows (``notice`` says so to readers)."""
     links = []
     for m in re.finditer(WIKILINK_RE, source):
         parsed = parse_wikilink(m.group(1))
         if parsed is not None:
             links.append(parsed[0])
-    body = sanitize_html('<pre class="render-fallback">' + html.escape(source, quote=False) + "</pre>")
+    body = preformatted_text(source, "render-fallback")
+    if notice:
+        body = f'<div class="render-fallback">{html.escape(notice, quote=False)}</div>' + body
     return Rendered(html=body, toc="", headings=(), links=tuple(dict.fromkeys(links)))
+
+
+# --- The markup budget ----------------------------------------------------------------------
+#
+# Python-Markdown and bleach cost 20-200 microseconds per element on this kind of machine, so a
+# megabyte of dense markup ("# h" lines, "[[x]]", "<b>x</b>", "a" paragraphs, table rows)
+# takes 20-60 s to render: long enough to stall a worker on every save or preview. Before
+# rendering, markup_cost() counts what can become an element (line breaks, markup characters,
+# ATX headings, the most expensive element, with extra weight). Over MAX_MARKUP_COST the page
+# is shown as its text with a notice, which takes milliseconds; the source is saved as
+# written. bench/pathological.py measures the costliest pages just under the budget (about
+# a second on an idle 2-core machine; "- a" list items and setext headings are the worst).
+# Typical documentation costs about 0.1 per byte, so pages up to ~100 KB of it are formatted.
+
+MAX_MARKUP_COST = 10_000
+_MARKUP_CHARACTERS = "*_`[]<>&|#=!:^"
+# Extra weight, on top of the characters' own count, for what costs most per occurrence:
+# ATX headings (id, permalink, TOC entry), footnote references and definitions, and
+# indentation (each level of a nested list or quote is parsed again by the level above).
+_EXTRA_WEIGHT = {"\n#": 4, "^": 4, "  ": 1}
+
+
+def markup_cost(source: str) -> int:
+    """A linear-time upper estimate of the work rendering ``source`` takes (see above)."""
+    cost = source.count("\n") + sum(source.count(c) for c in _MARKUP_CHARACTERS)
+    cost += sum(weight * source.count(s) for s, weight in _EXTRA_WEIGHT.items())
+    return cost + _EXTRA_WEIGHT["\n#"] * source.startswith("#")
+
+
+def _too_complex_notice(cost: int) -> str:
+    return (f"This page has too much markup to format ({cost:,} lines and markup characters; "
+            f"the limit is {MAX_MARKUP_COST:,}), so its text is shown as written. "
+            "Splitting it into several pages formats it again.")
 
 
 _HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"<>]+)"([^>]*)>(.*?)</\1>', re.S)
@@ -753,6 +789,8 @@ def render_markdown(
 
     With ``section_edit_url`` (section number -> URL), each section heading gets an edit link.
     """
+    if (cost := markup_cost(source)) > MAX_MARKUP_COST:
+        return _fallback(source, _too_complex_notice(cost))
     wikilinks: list[OutgoingLink] = []
     links: list[OutgoingLink] = []
     nonce = secrets.token_hex(8) if section_edit_url else None
