@@ -174,8 +174,27 @@ def test_the_most_a_username_can_carry_is_shown_as_text(client, login, make_user
 
 def test_payload_sources_come_back_byte_for_byte(client, editor):
     for n, payload in enumerate(PAYLOADS):
+        if "\x00" in payload:
+            continue  # see test_a_nul_character_is_saved_or_refused_cleanly
         response = save(client, f"Payload {n}", payload, 0)
         assert response.status_code == 303, (n, payload, response.status_code)
         raw = client.get(f"/wiki/Payload_{n}/-/raw")
         assert raw.content_type == "text/plain; charset=utf-8"
         assert raw.get_data() == payload.encode("utf-8"), (n, payload)
+
+
+def test_a_nul_character_is_saved_or_refused_cleanly(app, client, editor, request):
+    # A NUL pasted into the textarea is sent as %00. SQLite stores it; PostgreSQL text cannot
+    # hold it and the save fails with a 500. The fix belongs to the form or save_page (refuse
+    # with a message, or drop it), not to the renderer; until then this fails on PostgreSQL.
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason="NUL in a body: 500 on PostgreSQL"))
+    payloads = [p for p in PAYLOADS if "\x00" in p]
+    assert payloads
+    for n, payload in enumerate(payloads):
+        response = save(client, f"Nul {n}", payload, 0)
+        if response.status_code == 303:
+            assert client.get(f"/wiki/Nul_{n}/-/raw").get_data() == payload.encode("utf-8")
+        else:
+            assert response.status_code == 400, response.status_code
+            assert "NUL" in response.get_data(as_text=True) or "character" in response.get_data(as_text=True)
