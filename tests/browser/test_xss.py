@@ -243,7 +243,8 @@ def test_live_preview(watched, base_url):
     watched.visit(base_url + "/wiki/Preview_sandbox/-/edit")
     for n, payload in enumerate(PAYLOADS):
         token = f"previewtoken{n:03}"
-        page.fill("#body", f"{token}\n\n{payload}")
+        # Not "#body": a payload's "# body" heading in the previous preview has that id too.
+        page.fill("form.edit-form textarea[name=body]", f"{token}\n\n{payload}")
         with page.expect_response(lambda r: r.url.endswith("/-/preview")) as response:
             page.click("button[data-preview]")
         assert response.value.status == 200

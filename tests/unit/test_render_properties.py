@@ -136,15 +136,6 @@ def test_pages_over_the_budget_are_shown_as_text_safely(chunk):
     assert result.toc == "" and result.headings == ()
 
 
-def test_headings_never_take_the_ids_of_the_wikis_own_elements():
-    from wiki.markup.wikilinks import RESERVED_IDS
-
-    source = "\n\n".join(f"# {name.replace('_', ' ')}\n\n[[#{name}]]" for name in sorted(RESERVED_IDS))
-    result = render_markdown(source)
-    assert not {h.id for h in result.headings} & RESERVED_IDS
-    assert all(f'href="#{h.id}"' in result.html for h in result.headings)  # links still match
-
-
 def test_a_form_feed_between_text_is_stable():
     # Found by the property test: bleach passed a form feed between two text runs through
     # as whitespace, so sanitizing the output again turned it into '?'.

@@ -38,17 +38,6 @@ WIKILINK_PRIORITY = 177
 INDEX_ATTRIBUTE = "data-nexus-wikilink"
 
 
-# Ids of the wiki's own page elements (templates and form fields). A heading slugified to one
-# of them would share its id: in the editor's preview, "# Body" made "#body" (the label's
-# target, the editor's selector) find the heading instead of the textarea. Such headings get
-# "-section" appended; links to them go through this same function, so they still match.
-RESERVED_IDS = frozenset({
-    "body", "summary", "minor", "base_revision", "csrf_token", "username", "password",
-    "password_confirm", "next", "new_title", "leave_redirect", "rewrite_links", "preview",
-    "draft-notice", "title",
-})
-
-
 @dataclass(frozen=True)
 class OutgoingLink:
     """A link from a page to a wiki page (or to a section of the same page)."""
@@ -76,7 +65,7 @@ def slugify_heading(text: str) -> str:
     text = "-".join(text.split())
     slug = "".join(c for c in text if is_id_char(c))
     slug = re.sub(r"-{2,}", "-", slug)[:MAX_SLUG_LENGTH].strip("-")
-    return slug + "-section" if slug in RESERVED_IDS else slug or "section"
+    return slug or "section"
 
 
 def default_resolver(target: str, section: str | None) -> LinkTarget:
