@@ -74,6 +74,9 @@ CASES = {
     "1 MiB of autolinks": fill("<http://a> "),
     "1 MiB of entities": fill("&#x41;"),
     "1 MiB of - [ ]": fill("- [ ] a\n"),
+    "1 MiB code block of words": "```python\n" + fill("a b c d e f g h i j k l m n o p q r s t u v w " * 9 + "\n", MiB - 20) + "```\n",
+    "1 MiB indented code of words": fill("    " + "a b c d e f g h i j k l m n o p q r s t u v w " * 9 + "\n"),
+    "highlighting budget: 20 KB of words": "```python\n" + fill("a b c d e f g h i j k l m n o p q r s t u v w\n", 19_900) + "```\n",
 }
 
 

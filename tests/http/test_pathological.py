@@ -39,6 +39,7 @@ CASES = {
     "many tables": fill("|a|b|\n|-|-|\n|c|d|\n\n"),
     "1 MiB of &lt;": fill("&lt;<b>"),
     "1 MiB of [[x]]": fill("[[x]] "),
+    "1 MiB code block of long lines of words": "```python\n" + fill("a b c d e f g " * 30 + "\n", MiB - 2048) + "```\n",
 }
 
 

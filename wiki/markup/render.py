@@ -90,6 +90,10 @@ MAX_TAG_LENGTH = 2048      # a raw HTML start tag longer than this is treated as
 MAX_INDENT = 64            # leading spaces kept on a line (deeper list nesting is flattened)
 MAX_QUOTE_DEPTH = 16       # blockquote markers kept at the start of a line
 MAX_HIGHLIGHTED_BLOCKS = 200  # code blocks beyond this are not run through Pygments (~0.5 ms each)
+# ... nor code beyond this many characters: Pygments makes a <span> of nearly every word and
+# bleach needs ~10 us for each, so 1 MiB of "a b c" in one block took a minute, under the
+# markup budget (it counts lines and markup characters, not words). Such code is shown plain.
+MAX_HIGHLIGHTED_CHARS = 20_000
 _LINK_TITLE_SLACK = 80     # see _BoundedLinkMixin.getLink
 
 _BRACKETS = re.compile(r"[\[\]]")
@@ -377,7 +381,8 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
     """The stock preprocessor searches the whole text with one regex whose lazy body runs to
     the end of the text from every unclosed fence ("```a" x 10,000 is quadratic). Here fences
     are paired line by line with a lookup of closing lines; the stock code then runs on each
-    block alone. Also stops highlighting after MAX_HIGHLIGHTED_BLOCKS blocks."""
+    block alone. Also stops highlighting after MAX_HIGHLIGHTED_BLOCKS blocks or
+    MAX_HIGHLIGHTED_CHARS characters of code."""
 
     def __init__(self, md: markdown.Markdown, config: dict, budget: list[int]):
         super().__init__(md, config)
@@ -407,7 +412,7 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
                 number += 1
                 continue
             out.extend(lines[done:number])
-            self._spend_budget()
+            self._spend_budget(lines[number:close + 1])
             out.extend(super().run(lines[number:close + 1]))
             done = number = close + 1
         out.extend(lines[done:])
@@ -419,9 +424,10 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
         i = bisect.bisect_right(candidates, opener)
         return candidates[i] if i < len(candidates) else None
 
-    def _spend_budget(self) -> None:
+    def _spend_budget(self, block: list[str]) -> None:
         self.budget[0] -= 1
-        if self.budget[0] < 0 and self.codehilite_conf:
+        self.budget[1] -= sum(len(line) + 1 for line in block)
+        if (self.budget[0] < 0 or self.budget[1] < 0) and self.codehilite_conf:
             self.codehilite_conf["use_pygments"] = False
 
 
@@ -434,9 +440,10 @@ class _HiliteTreeprocessor(HiliteTreeprocessor):
         self.budget = budget
 
     def run(self, root: etree.Element) -> None:
-        blocks = sum(1 for pre in root.iter("pre") if len(pre) == 1 and pre[0].tag == "code")
-        self.budget[0] -= blocks
-        if self.budget[0] < 0:
+        codes = [pre[0] for pre in root.iter("pre") if len(pre) == 1 and pre[0].tag == "code"]
+        self.budget[0] -= len(codes)
+        self.budget[1] -= sum(len(code.text or "") for code in codes)
+        if self.budget[0] < 0 or self.budget[1] < 0:
             self.config = {**self.config, "use_pygments": False}
         super().run(root)
 
@@ -644,7 +651,7 @@ class _NexusExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         _bound_link_patterns(md)
         _replace_block_processors(md)
-        budget = [MAX_HIGHLIGHTED_BLOCKS]  # shared by fenced and indented code blocks
+        budget = [MAX_HIGHLIGHTED_BLOCKS, MAX_HIGHLIGHTED_CHARS]  # shared by fenced and indented code
         fenced = md.preprocessors["fenced_code_block"]
         md.preprocessors.register(_FencedBlockPreprocessor(md, fenced.config, budget), "fenced_code_block", 25)
         hilite = md.treeprocessors["hilite"]
