@@ -79,11 +79,12 @@ def test_over_the_budget_the_page_is_text_and_the_preview_says_why(client, edito
 
 
 def test_just_under_the_budget_the_page_is_formatted(client, editor):
-    body = "# Title\n\n" + "- item\n" * ((MAX_MARKUP_COST - 20) // 2)
-    assert markup_cost(body) <= MAX_MARKUP_COST
+    items = (MAX_MARKUP_COST - 20) // markup_cost("- item\n")
+    body = "# Title\n\n" + "- item\n" * items
+    assert MAX_MARKUP_COST - 20 <= markup_cost(body) <= MAX_MARKUP_COST
     assert edit(client, "Listy", body).status_code == 303
     html = client.get("/wiki/Listy").get_data(as_text=True)
-    assert NOTICE not in html and html.count("<li>item</li>") == (MAX_MARKUP_COST - 20) // 2
+    assert NOTICE not in html and html.count("<li>item</li>") == items
 
 
 def test_oversized_body_is_refused_with_the_text_kept(client, editor):

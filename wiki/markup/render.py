@@ -728,15 +728,19 @@ def _fallback(source: str, notice: str = "") -> Rendered:
 MAX_MARKUP_COST = 10_000
 _MARKUP_CHARACTERS = "*_`[]<>&|#=!:^"
 # Extra weight, on top of the characters' own count, for what costs most per occurrence:
-# ATX headings (id, permalink, TOC entry), footnote references and definitions, and
-# indentation (each level of a nested list or quote is parsed again by the level above).
-_EXTRA_WEIGHT = {"\n#": 4, "^": 4, "  ": 1}
+# ATX headings (id, permalink, TOC entry), footnote references and definitions, indentation
+# (each level of a nested list or quote is parsed again by the level above), and list
+# markers, which nest without any line break: "- - - - x" is four lists in one line.
+_EXTRA_WEIGHT = {"\n#": 4, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
+_LIST_MARKER_WEIGHT = 3
+_ORDERED_MARKER = re.compile(r"\d[.)][ \t]")
 
 
 def markup_cost(source: str) -> int:
     """A linear-time upper estimate of the work rendering ``source`` takes (see above)."""
     cost = source.count("\n") + sum(source.count(c) for c in _MARKUP_CHARACTERS)
     cost += sum(weight * source.count(s) for s, weight in _EXTRA_WEIGHT.items())
+    cost += _LIST_MARKER_WEIGHT * sum(1 for _ in _ORDERED_MARKER.finditer(source))
     return cost + _EXTRA_WEIGHT["\n#"] * source.startswith("#")
 
 
