@@ -96,7 +96,7 @@ DENSE_UNITS = ["# h\n", "a\n===\n", "a\n\n", "- a\n", "- [ ] a\n", "> a\n\n", "[
                "|a|b|\n|-|-|\n|c|d|\n\n", "x[^1] ", "```\nx\n```\n", "```python\nx = 1\n```\n",
                "    code\n\n", "---\n\n", "![i](/i.png) ", "a\n", "x" * 60 + "\n", "- " * 50 + "x\n\n",
                "1. " * 40 + "x\n\n", "+ " * 50 + "x\n\n", "* " * 50 + "x\n\n", "- > " * 25 + "x\n\n",
-               "1) " * 40 + "x\n\n"]
+               "1) " * 40 + "x\n\n", "a\n-\n", "a\n=\n", "a\n-\n\n", "[x]: /a\n", "*a*\n", "a\n  "]
 CASES.update({f"at budget: {unit!r}": at_budget(unit) for unit in DENSE_UNITS})
 CASES["at budget: 30-level nested lists"] = at_budget("".join("  " * i + "- a\n" for i in range(30)))
 

@@ -15,6 +15,8 @@ sanitizer is proven on its own, not only behind the CSP.
 """
 import re
 import threading
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -26,6 +28,7 @@ from wiki import create_app
 
 pytestmark = pytest.mark.browser
 
+STATIC = Path(__file__).resolve().parents[2] / "static"
 HOSTILE_SUMMARY = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -154,9 +157,28 @@ class Watched:
         self.check("visit")
 
 
+def route_requests(context, strip_csp: bool = False) -> None:
+    """Static files come from disk, not from the live server: hundreds of fast navigations
+    abort its file responses, and the dev server then leaves files open (ResourceWarning,
+    an error under filterwarnings=error). With ``strip_csp``, documents lose their CSP."""
+
+    def handle(route):
+        path = urlsplit(route.request.url).path
+        if path.startswith("/static/") and ".." not in path:
+            return route.fulfill(path=str(STATIC / path[len("/static/"):]))
+        if strip_csp and route.request.resource_type == "document":
+            response = route.fetch(max_redirects=0)
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-security-policy"}
+            return route.fulfill(response=response, headers=headers)
+        return route.continue_()
+
+    context.route("**/*", handle)
+
+
 @pytest.fixture
 def watched(browser, session):
     context = browser.new_context(storage_state=session)
+    route_requests(context)
     watched = Watched(context)
     yield watched
     watched.page.wait_for_timeout(200)  # late image errors and focus events
@@ -168,15 +190,7 @@ def watched(browser, session):
 def watched_without_csp(browser, session):
     """As ``watched``, but every document arrives without its Content-Security-Policy header."""
     context = browser.new_context(storage_state=session)
-
-    def strip_csp(route):
-        if route.request.resource_type != "document":
-            return route.continue_()
-        response = route.fetch(max_redirects=0)
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-security-policy"}
-        return route.fulfill(response=response, headers=headers)
-
-    context.route("**/*", strip_csp)
+    route_requests(context, strip_csp=True)
     watched = Watched(context)
     yield watched
     watched.page.wait_for_timeout(200)

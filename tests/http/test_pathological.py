@@ -79,7 +79,7 @@ def test_over_the_budget_the_page_is_text_and_the_preview_says_why(client, edito
 
 
 def test_just_under_the_budget_the_page_is_formatted(client, editor):
-    items = (MAX_MARKUP_COST - 20) // markup_cost("- item\n")
+    items = (MAX_MARKUP_COST - 20) // (markup_cost("- item\n" * 2) - markup_cost("- item\n"))
     body = "# Title\n\n" + "- item\n" * items
     assert MAX_MARKUP_COST - 20 <= markup_cost(body) <= MAX_MARKUP_COST
     assert edit(client, "Listy", body).status_code == 303

@@ -728,10 +728,10 @@ def _fallback(source: str, notice: str = "") -> Rendered:
 MAX_MARKUP_COST = 10_000
 _MARKUP_CHARACTERS = "*_`[]<>&|#=!:^"
 # Extra weight, on top of the characters' own count, for what costs most per occurrence:
-# ATX headings (id, permalink, TOC entry), footnote references and definitions, indentation
+# headings, ATX or setext (id, permalink, TOC entry), footnote references and definitions, indentation
 # (each level of a nested list or quote is parsed again by the level above), and list
 # markers, which nest without any line break: "- - - - x" is four lists in one line.
-_EXTRA_WEIGHT = {"\n#": 4, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
+_EXTRA_WEIGHT = {"\n#": 4, "\n=": 4, "\n-": 4, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
 _LIST_MARKER_WEIGHT = 3
 _ORDERED_MARKER = re.compile(r"\d[.)][ \t]")
 
