@@ -4,7 +4,8 @@ One live wiki for the module. Each payload is saved through the edit form as rev
 its own page (revision 1 is benign, so there is a diff), with a hostile edit summary. Then
 Chromium opens the page, the old revision, the diff, the history, the page's Atom feed
 (diffs, history, blame and feed for one page holding all payloads, as they show sources as
-text line by line, and for a sample of the others), search results, recent changes and the recent-changes feed, and the editor's live preview.
+text line by line, and for a sample of the others), search results, recent changes and the
+recent-changes feed (Chromium shows feeds as plain text), and the editor's live preview.
 A test fails if anything could have run: a dialog, ``window.__xss`` set, a request for the
 marker URL, a script error, a Content-Security-Policy violation (other than img-src: an
 image from a plain-http site is allowed by the sanitizer and blocked by the CSP, and is not

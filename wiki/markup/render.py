@@ -719,18 +719,19 @@ def _fallback(source: str, notice: str = "") -> Rendered:
 # megabyte of dense markup ("# h" lines, "[[x]]", "<b>x</b>", "a" paragraphs, table rows)
 # takes 20-60 s to render: long enough to stall a worker on every save or preview. Before
 # rendering, markup_cost() counts what can become an element (line breaks, markup characters,
-# ATX headings, the most expensive element, with extra weight). Over MAX_MARKUP_COST the page
-# is shown as its text with a notice, which takes milliseconds; the source is saved as
-# written. bench/pathological.py measures the costliest pages just under the budget (about
-# a second on an idle 2-core machine; "- a" list items and setext headings are the worst).
-# Typical documentation costs about 0.1 per byte, so pages up to ~100 KB of it are formatted.
+# with extra weight for the costliest: headings, footnotes, nesting). Over MAX_MARKUP_COST the
+# page is shown as its text with a notice, which takes milliseconds; the source is saved as
+# written. bench/pathological.py measures the costliest pages just under the budget (under
+# 0.7 s on a busy shared 2-core machine; "# h" headings are the worst). Highlighted code,
+# whose cost is per word, has its own budget (MAX_HIGHLIGHTED_CHARS). Typical documentation
+# costs about 0.1 per byte, so pages up to ~100 KB of it are formatted.
 
 MAX_MARKUP_COST = 10_000
 _MARKUP_CHARACTERS = "*_`[]<>&|#=!:^"
 # Extra weight, on top of the characters' own count, for what costs most per occurrence:
-# headings, ATX or setext (id, permalink, TOC entry), footnote references and definitions, indentation
-# (each level of a nested list or quote is parsed again by the level above), and list
-# markers, which nest without any line break: "- - - - x" is four lists in one line.
+# headings, ATX or setext (id, permalink, TOC entry), footnote references and definitions,
+# indentation (each level of a nested list or quote is parsed again by the level above), and
+# list markers, which nest without any line break: "- - - - x" is four lists in one line.
 _EXTRA_WEIGHT = {"\n#": 4, "\n=": 4, "\n-": 4, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
 _LIST_MARKER_WEIGHT = 3
 _ORDERED_MARKER = re.compile(r"\d[.)][ \t]")
@@ -745,7 +746,7 @@ def markup_cost(source: str) -> int:
 
 
 def _too_complex_notice(cost: int) -> str:
-    return (f"This page has too much markup to format ({cost:,} lines and markup characters; "
+    return (f"This page has too much markup to format ({cost:,} lines and markup characters, weighted; "
             f"the limit is {MAX_MARKUP_COST:,}), so its text is shown as written. "
             "Splitting it into several pages formats it again.")
 

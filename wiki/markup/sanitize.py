@@ -149,7 +149,8 @@ class _PostFilter(Filter):
                 # bleach shows control characters in text as '?', but a form feed between
                 # other text is tokenized as whitespace and slipped through: sanitizing the
                 # output again then changed it. Treat it as bleach treats it in text.
-                token = {"type": "Characters", "data": token["data"].replace("\x0c", INVISIBLE_REPLACEMENT_CHAR)}
+                data = token["data"].replace("\x0c", INVISIBLE_REPLACEMENT_CHAR)
+                token = {"type": "Characters", "data": data}
             if kind in ("StartTag", "EmptyTag", "EndTag"):
                 name = token["name"]
                 if name not in ALLOWED_TAGS:
