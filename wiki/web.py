@@ -3,7 +3,7 @@ import hmac
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
 from wiki.access import may
@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.user_loader(_load_user)
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul)
     app.add_template_filter(format_time, "time")
     app.add_template_filter(format_size_change, "size_change")
     app.add_template_filter(slugify_heading, "heading_id")
@@ -50,6 +51,23 @@ def _load_user(session_id: str) -> User | None:
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
+
+
+# The edit form refuses NUL itself (keeping the user's text); the preview stores nothing.
+_NUL_CHECKED_BY_VIEW = {"pages.edit", "pages.preview"}
+
+
+def _refuse_nul():
+    """A NUL in a query or form value is refused with 400: PostgreSQL text cannot hold it, and
+    no title, name or search can contain it. Without this, SQLite and PostgreSQL would differ."""
+    if request.endpoint in _NUL_CHECKED_BY_VIEW:
+        return
+    values = list(request.args.values())
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contains a NUL character (U+0000), which Nexus cannot store "
+                               "or look up. Remove it and try again.")
 
 
 def _security_headers(response):

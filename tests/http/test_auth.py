@@ -113,7 +113,6 @@ def test_login_without_csrf_is_400(client, make_user):
     ("http://localhost@evil.example", "/"),
     ("JAVASCRIPT:alert(1)", "/"),
     ("data:text/html,<script>alert(1)</script>", "/"),
-    ("/\x00//evil.example", "/"),
 ])
 def test_login_redirects_only_to_local_paths(client, make_user, next_, expected):
     make_user("alice")

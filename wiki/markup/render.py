@@ -36,7 +36,7 @@ from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
-from .sanitize import is_safe_id, sanitize_html
+from .sanitize import is_safe_id, preformatted_text, sanitize_html
 from .sections import find_sections
 from .wikilinks import (
     INDEX_ATTRIBUTE,
@@ -90,6 +90,10 @@ MAX_TAG_LENGTH = 2048      # a raw HTML start tag longer than this is treated as
 MAX_INDENT = 64            # leading spaces kept on a line (deeper list nesting is flattened)
 MAX_QUOTE_DEPTH = 16       # blockquote markers kept at the start of a line
 MAX_HIGHLIGHTED_BLOCKS = 200  # code blocks beyond this are not run through Pygments (~0.5 ms each)
+# ... nor code beyond this many characters: Pygments makes a <span> of nearly every word and
+# bleach needs ~10 us for each, so 1 MiB of "a b c" in one block took a minute, under the
+# markup budget (it counts lines and markup characters, not words). Such code is shown plain.
+MAX_HIGHLIGHTED_CHARS = 20_000
 _LINK_TITLE_SLACK = 80     # see _BoundedLinkMixin.getLink
 
 _BRACKETS = re.compile(r"[\[\]]")
@@ -377,7 +381,8 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
     """The stock preprocessor searches the whole text with one regex whose lazy body runs to
     the end of the text from every unclosed fence ("```a" x 10,000 is quadratic). Here fences
     are paired line by line with a lookup of closing lines; the stock code then runs on each
-    block alone. Also stops highlighting after MAX_HIGHLIGHTED_BLOCKS blocks."""
+    block alone. Also stops highlighting after MAX_HIGHLIGHTED_BLOCKS blocks or
+    MAX_HIGHLIGHTED_CHARS characters of code."""
 
     def __init__(self, md: markdown.Markdown, config: dict, budget: list[int]):
         super().__init__(md, config)
@@ -407,7 +412,7 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
                 number += 1
                 continue
             out.extend(lines[done:number])
-            self._spend_budget()
+            self._spend_budget(lines[number:close + 1])
             out.extend(super().run(lines[number:close + 1]))
             done = number = close + 1
         out.extend(lines[done:])
@@ -419,9 +424,10 @@ class _FencedBlockPreprocessor(FencedBlockPreprocessor):
         i = bisect.bisect_right(candidates, opener)
         return candidates[i] if i < len(candidates) else None
 
-    def _spend_budget(self) -> None:
+    def _spend_budget(self, block: list[str]) -> None:
         self.budget[0] -= 1
-        if self.budget[0] < 0 and self.codehilite_conf:
+        self.budget[1] -= sum(len(line) + 1 for line in block)
+        if (self.budget[0] < 0 or self.budget[1] < 0) and self.codehilite_conf:
             self.codehilite_conf["use_pygments"] = False
 
 
@@ -434,9 +440,10 @@ class _HiliteTreeprocessor(HiliteTreeprocessor):
         self.budget = budget
 
     def run(self, root: etree.Element) -> None:
-        blocks = sum(1 for pre in root.iter("pre") if len(pre) == 1 and pre[0].tag == "code")
-        self.budget[0] -= blocks
-        if self.budget[0] < 0:
+        codes = [pre[0] for pre in root.iter("pre") if len(pre) == 1 and pre[0].tag == "code"]
+        self.budget[0] -= len(codes)
+        self.budget[1] -= sum(len(code.text or "") for code in codes)
+        if self.budget[0] < 0 or self.budget[1] < 0:
             self.config = {**self.config, "use_pygments": False}
         super().run(root)
 
@@ -644,7 +651,7 @@ class _NexusExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         _bound_link_patterns(md)
         _replace_block_processors(md)
-        budget = [MAX_HIGHLIGHTED_BLOCKS]  # shared by fenced and indented code blocks
+        budget = [MAX_HIGHLIGHTED_BLOCKS, MAX_HIGHLIGHTED_CHARS]  # shared by fenced and indented code
         fenced = md.preprocessors["fenced_code_block"]
         md.preprocessors.register(_FencedBlockPreprocessor(md, fenced.config, budget), "fenced_code_block", 25)
         hilite = md.treeprocessors["hilite"]
@@ -692,15 +699,56 @@ def _flatten(tokens: list[dict]):
         yield from _flatten(t["children"])
 
 
-def _fallback(source: str) -> Rendered:
-    """Rendering failed (nesting too deep even after clamping): show the source as text."""
+def _fallback(source: str, notice: str = "") -> Rendered:
+    """The source shown as text: rendering failed (nesting too deep even after clamping), or
+    the page has more markup than MAX_MARKUP_COST allows (``notice`` says so to readers)."""
     links = []
     for m in re.finditer(WIKILINK_RE, source):
         parsed = parse_wikilink(m.group(1))
         if parsed is not None:
             links.append(parsed[0])
-    body = sanitize_html('<pre class="render-fallback">' + html.escape(source, quote=False) + "</pre>")
+    body = preformatted_text(source, "render-fallback")
+    if notice:
+        body = f'<div class="render-fallback">{html.escape(notice, quote=False)}</div>' + body
     return Rendered(html=body, toc="", headings=(), links=tuple(dict.fromkeys(links)))
+
+
+# --- The markup budget ----------------------------------------------------------------------
+#
+# Python-Markdown and bleach cost 20-200 microseconds per element on this kind of machine, so a
+# megabyte of dense markup ("# h" lines, "[[x]]", "<b>x</b>", "a" paragraphs, table rows)
+# takes 20-60 s to render: long enough to stall a worker on every save or preview. Before
+# rendering, markup_cost() counts what can become an element (line breaks, markup characters,
+# with extra weight for the costliest: headings, footnotes, nesting). Over MAX_MARKUP_COST the
+# page is shown as its text with a notice, which takes milliseconds; the source is saved as
+# written. bench/pathological.py measures the costliest pages just under the budget (under
+# 0.7 s on a busy shared 2-core machine; "# h" headings are the worst). Highlighted code,
+# whose cost is per word, has its own budget (MAX_HIGHLIGHTED_CHARS). Typical documentation
+# costs about 0.1 per byte, so pages up to ~100 KB of it are formatted.
+
+MAX_MARKUP_COST = 10_000
+_MARKUP_CHARACTERS = "*_`[]<>&|#=!:^"
+# Extra weight, on top of the characters' own count, for what costs most per occurrence:
+# headings, ATX or setext (id, permalink, TOC entry), footnote references and definitions,
+# indentation (each level of a nested list or quote is parsed again by the level above), and
+# list markers, which nest without any line break: "- - - - x" is four lists in one line.
+_EXTRA_WEIGHT = {"\n#": 4, "\n=": 4, "\n-": 4, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
+_LIST_MARKER_WEIGHT = 3
+_ORDERED_MARKER = re.compile(r"\d[.)][ \t]")
+
+
+def markup_cost(source: str) -> int:
+    """A linear-time upper estimate of the work rendering ``source`` takes (see above)."""
+    cost = source.count("\n") + sum(source.count(c) for c in _MARKUP_CHARACTERS)
+    cost += sum(weight * source.count(s) for s, weight in _EXTRA_WEIGHT.items())
+    cost += _LIST_MARKER_WEIGHT * sum(1 for _ in _ORDERED_MARKER.finditer(source))
+    return cost + _EXTRA_WEIGHT["\n#"] * source.startswith("#")
+
+
+def _too_complex_notice(cost: int) -> str:
+    return (f"This page has too much markup to format ({cost:,} lines and markup characters, weighted; "
+            f"the limit is {MAX_MARKUP_COST:,}), so its text is shown as written. "
+            "Splitting it into several pages formats it again.")
 
 
 _HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"<>]+)"([^>]*)>(.*?)</\1>', re.S)
@@ -764,6 +812,8 @@ def render_markdown(
 
     With ``section_edit_url`` (section number -> URL), each section heading gets an edit link.
     """
+    if (cost := markup_cost(source)) > MAX_MARKUP_COST:
+        return _fallback(source, _too_complex_notice(cost))
     wikilinks: list[OutgoingLink] = []
     links: list[OutgoingLink] = []
     nonce = secrets.token_hex(8) if section_edit_url else None

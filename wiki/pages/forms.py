@@ -1,17 +1,24 @@
 """Forms for editing pages."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import AnyOf
+from wtforms.validators import AnyOf, ValidationError
+
+
+def no_nul(form, field):
+    """PostgreSQL text cannot hold NUL, and a browser would show it as U+FFFD: refuse it by name."""
+    if "\x00" in (field.data or ""):
+        raise ValidationError("contains a NUL character (U+0000), which a page cannot store; "
+                              "remove it (it often comes from pasting binary data) and save again.")
 from wtforms.validators import Length, Optional, Regexp
 
 from wiki.services.pages import MAX_SUMMARY_LENGTH
 
 
 class EditForm(FlaskForm):
-    body = TextAreaField("Page text (Markdown)", render_kw={"rows": 24, "spellcheck": "true"})
+    body = TextAreaField("Page text (Markdown)", validators=[no_nul], render_kw={"rows": 24, "spellcheck": "true"})
     summary = StringField(
         "Summary of your change",
-        validators=[Optional(), Length(max=MAX_SUMMARY_LENGTH)],
+        validators=[Optional(), Length(max=MAX_SUMMARY_LENGTH), no_nul],
         render_kw={"maxlength": MAX_SUMMARY_LENGTH, "placeholder": "What did you change, and why?"},
     )
     minor = BooleanField("This is a minor edit (typo, formatting)")
