@@ -23,4 +23,6 @@ def fresh_app(argv_url: str | None):
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}), url
+    # Benchmarks measure what work costs; the rate limits (one user saving hundreds of pages a
+    # minute) would measure the limiter instead.
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}), url

@@ -721,18 +721,21 @@ def _fallback(source: str, notice: str = "") -> Rendered:
 # rendering, markup_cost() counts what can become an element (line breaks, markup characters,
 # with extra weight for the costliest: headings, footnotes, nesting). Over MAX_MARKUP_COST the
 # page is shown as its text with a notice, which takes milliseconds; the source is saved as
-# written. bench/pathological.py measures the costliest pages just under the budget (under
-# 0.7 s on a busy shared 2-core machine; "# h" headings are the worst). Highlighted code,
+# written. bench/pathological.py --http measures the costliest pages just under the budget:
+# at most 1.1 s to save and view on a busy shared 2-core machine (15,000 Markdown links; 2,500
+# "# h" headings 0.8 s: headings weigh most, each gets an id, a permalink and a TOC entry).
+# The budget was 10,000 at first; 30,000 keeps that worst case well under 2 s while
+# formatting three times larger real pages. Highlighted code,
 # whose cost is per word, has its own budget (MAX_HIGHLIGHTED_CHARS). Typical documentation
-# costs about 0.1 per byte, so pages up to ~100 KB of it are formatted.
+# costs about 0.1 per byte, so pages up to ~300 KB of it are formatted.
 
-MAX_MARKUP_COST = 10_000
+MAX_MARKUP_COST = 30_000
 _MARKUP_CHARACTERS = "*_`[]<>&|#=!:^"
 # Extra weight, on top of the characters' own count, for what costs most per occurrence:
 # headings, ATX or setext (id, permalink, TOC entry), footnote references and definitions,
 # indentation (each level of a nested list or quote is parsed again by the level above), and
 # list markers, which nest without any line break: "- - - - x" is four lists in one line.
-_EXTRA_WEIGHT = {"\n#": 4, "\n=": 4, "\n-": 4, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
+_EXTRA_WEIGHT = {"\n#": 10, "\n=": 8, "\n-": 4, "-\n": 6, "^": 4, "  ": 1, "- ": 3, "+ ": 3, "* ": 2}
 _LIST_MARKER_WEIGHT = 3
 _ORDERED_MARKER = re.compile(r"\d[.)][ \t]")
 
