@@ -40,6 +40,8 @@ def test_register_create_edit_and_diff(live_server, page):
     page.click(".tabs >> text=History")
     assert page.locator("table.history tbody tr").count() == 2
     page.click("button:has-text('Compare selected revisions')")
+    page.wait_for_url("**/-/diff?**")
+    page.locator("td.insert mark").first.wait_for()  # a loaded machine may still be rendering
     url = urlsplit(page.url)
     assert url.path == "/wiki/concepts/Caching/-/diff"
     assert parse_qs(url.query) == {"from": ["1"], "to": ["2"]}
