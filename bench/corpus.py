@@ -137,8 +137,6 @@ def _app(url: str):
 
 def _fast_sqlite(url: str) -> None:
     """While loading only: no fsync per commit. Losing the corpus in a crash costs a reload."""
-    if not url.startswith("sqlite"):
-        return
     import sqlite3
 
     from sqlalchemy import event
@@ -148,6 +146,10 @@ def _fast_sqlite(url: str) -> None:
     def _nosync(dbapi_connection, _record):
         if isinstance(dbapi_connection, sqlite3.Connection):
             dbapi_connection.execute("PRAGMA synchronous=OFF")
+        elif url.startswith("postgresql"):
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit = off")
+            dbapi_connection.commit()
 
 
 class RenderMemo:
