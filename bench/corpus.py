@@ -309,7 +309,8 @@ def load(url: str, spec: CorpusSpec, workers: int = 2, render_memo: Path | None 
 
 
 def memo_dir(spec: CorpusSpec, cache_dir: Path) -> Path:
-    path = cache_dir / f"render-memo-{spec.key}"
+    """Page i renders the same in a corpus of any size, so one memo serves every size."""
+    path = cache_dir / f"render-memo-v{CORPUS_VERSION}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

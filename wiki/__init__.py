@@ -41,13 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import auth, changes, cli, errors, health, history, links, moves, pages, search, web
+    from wiki import auth, caching, changes, cli, errors, health, history, links, moves, pages, search, web
 
     for module in (pages, history, links, moves, changes, search, auth, health):
         app.register_blueprint(module.bp)
     errors.register(app)
     cli.register(app)
     web.register(app)
+    caching.register(app)
     return app
 
 
