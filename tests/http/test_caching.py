@@ -231,3 +231,73 @@ def test_static_version_changes_with_the_content(app, tmp_path):
     assert _versions(other).static["css/a.css"] != first
     with app.app_context():
         assert versions().static["css/nexus.css"]
+
+
+# The per-process cache of page views for anonymous readers.
+
+
+def cached_entries(app):
+    from wiki.caching import EXTENSION
+
+    return app.extensions[EXTENSION].pages.entries
+
+
+def test_anonymous_views_are_served_from_the_page_cache(app, client, make_page):
+    make_page("Home", "Hello")
+    first = fetch(client)
+    assert len(cached_entries(app)) == 1
+    second = fetch(client)
+    assert second.status_code == 200
+    assert second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Content-Security-Policy"]  # every other hook still ran
+    assert fetch(client, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_the_page_cache_never_serves_an_old_state(app, client, make_page):
+    make_page("Home", "See [[Elsewhere]].")
+    fetch(client)
+    make_page("Elsewhere", "Here.")  # same revision of Home, re-rendered
+    assert 'href="/wiki/Elsewhere"' in fetch(client).get_data(as_text=True)
+    make_page("Home", "Changed.")
+    assert "Changed." in fetch(client).get_data(as_text=True)
+
+
+def test_the_page_cache_is_for_anonymous_readers_only(app, client, make_page, make_user, login):
+    make_page("Home", "Hello")
+    fetch(client)
+    login(make_user("alice"))
+    html = settled(client).get_data(as_text=True)
+    assert "alice" in html and "Log out" in html
+    assert len(cached_entries(app)) == 1
+
+
+def test_the_page_cache_keeps_no_flashed_message(app, client, make_page, make_user, login):
+    make_page("Home", "Hello")
+    login(make_user("alice"))
+    post_form(client, "/-/logout", {}, form_url="/wiki/Home")
+    assert "You are logged out" in fetch(client).get_data(as_text=True)
+    assert "You are logged out" not in fetch(client).get_data(as_text=True)
+    assert all(b"logged out" not in body for body, _type in cached_entries(app).values())
+
+
+def test_the_page_cache_leaves_redirects_to_the_view(app, client, make_page):
+    make_page("Home", "Hello")
+    fetch(client)
+    assert client.get("/wiki/home").status_code == 301
+    make_page("Old", "#REDIRECT [[Home]]")
+    assert client.get("/wiki/Old").status_code == 302
+    assert client.get("/wiki/Home?redirected_from=Old").status_code == 200
+
+
+def test_the_page_cache_is_bounded(app, client, make_page):
+    from wiki.caching import EXTENSION
+
+    cache = app.extensions[EXTENSION].pages
+    make_page("Page 0", "text " * 10)
+    cache.limit = 5 * len(fetch(client, "/wiki/Page_0").get_data())
+    for n in range(12):
+        make_page(f"Page {n}", "text " * 10)
+        fetch(client, f"/wiki/Page_{n}")
+    assert cache.size <= cache.limit
+    assert 0 < len(cache.entries) < 12
