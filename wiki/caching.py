@@ -195,7 +195,8 @@ def _cached_page_view():
         key = canonical_key(raw)
     except InvalidTitle:
         return None
-    row = db.session.connection().execute(_CURRENT_STATE, {"key": key}).first()
+    with db.engine.connect() as connection:  # not the ORM session: nothing to track or flush
+        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
     if row is None or title_to_url_path(row.title) != raw:
         return None  # missing page or a non-canonical spelling: the view answers
     etag = _etag("view", row.id, row.title, row.protection, row.current_revision_id, row.current_revision_id,
