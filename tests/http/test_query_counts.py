@@ -149,3 +149,32 @@ def test_the_counter_sees_a_query_per_row(app, client):
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     assert count - before == N
+
+
+def test_a_save_runs_as_many_statements_after_a_long_history(app, client, editor):
+    """Saving is O(1) in the number of revisions: nothing reads the whole history."""
+    from tests.conftest import post_form
+
+    def save_after(title, revisions):
+        with app.app_context():
+            for n in range(revisions):
+                save(title, f"# {title}\n\nrevision {n}\n")
+        count = 0
+
+        def counter(*_args, **_kwargs):
+            nonlocal count
+            count += 1
+
+        with app.app_context():
+            engine = db.engine
+        url = f"/wiki/{title}/-/edit"
+        data = {"body": f"# {title}\n\nthe next one\n", "summary": "", "base_revision": str(revisions)}
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            response = post_form(client, url, data)
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        assert response.status_code == 303
+        return count
+
+    assert save_after("Short", N) == save_after("Long", 5 * N)
