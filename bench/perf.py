@@ -53,13 +53,13 @@ def free_port() -> int:
 class Server:
     """gunicorn serving ``app`` on a free port until stopped."""
 
-    def __init__(self, app: str, workers: int, env: dict | None = None):
+    def __init__(self, app: str, workers: int, env: dict | None = None, root: Path = ROOT):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="nexus-bench-gunicorn-", suffix=".log", delete=False)
         cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "120", app]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+        self.proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **(env or {})},
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -235,7 +235,7 @@ def revision_count(url: str, title: str) -> int:
 def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling: float) -> dict:
     """Every scenario against one wiki: a dict of name -> figures."""
     server = Server("wsgi:app", args.workers, {"NEXUS_SQLALCHEMY_DATABASE_URI": db_url,
-                                               "NEXUS_SECRET_KEY": "bench-secret"})
+                                               "NEXUS_SECRET_KEY": "bench-secret"}, root=args.app_root)
     try:
         base = server.base
         typical = url_path(corpus.title(spec.pages // 2 + 1))
@@ -244,7 +244,7 @@ def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling
         browser = Browser(base)
         status, headers, _ = browser.request(typical)
         assert status == 200, f"{typical}: {status}"
-        etag = headers["ETag"]
+        etag = headers.get("ETag", '"none"')  # an older version of the wiki may send none
         random_file = Path(tempfile.mkdtemp()) / "paths.txt"
         import random
 
@@ -345,6 +345,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for the wiki and the ceiling")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "nexus-bench-cache")
     parser.add_argument("--no-render-memo", action="store_true", help="render every page on every load")
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="serve the wiki from this checkout (e.g. an older version, to compare)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nexus-bench-results.json")
     args = parser.parse_args()
 
