@@ -232,7 +232,9 @@ def _cache_headers(response):
     page_key = g.pop("nexus_page_key", None)
     if (page_key is not None and validators is not None and validators[0] == page_key[0]
             and response.status_code == 200 and not response.direct_passthrough
-            and "Set-Cookie" not in response.headers):
+            and "Set-Cookie" not in response.headers
+            and g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) is None):
+        # (a page carrying a CSRF token belongs to one session: never shared)
         versions().pages.put(page_key, response.get_data(), response.headers["Content-Type"])
     if validators is not None and response.status_code in (200, 304):
         etag, modified = validators

@@ -301,3 +301,18 @@ def test_the_page_cache_is_bounded(app, client, make_page):
         fetch(client, f"/wiki/Page_{n}")
     assert cache.size <= cache.limit
     assert 0 < len(cache.entries) < 12
+
+
+def test_the_page_cache_never_keeps_a_page_with_a_csrf_token(app, client, make_page, monkeypatch):
+    """Should an anonymous page ever carry a form, its token is the session's own."""
+    make_page("Home", "Hello")
+    client.get("/-/login")  # the session now holds a CSRF token
+    from flask_wtf.csrf import generate_csrf
+
+    def can_edit_with_a_form(*_args):
+        generate_csrf()  # as a form rendered for anonymous visitors would
+        return False
+
+    monkeypatch.setitem(app.jinja_env.globals, "can_edit", can_edit_with_a_form)
+    assert fetch(client).status_code == 200
+    assert len(cached_entries(app)) == 0
