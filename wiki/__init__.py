@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import (access, admin, auth, changes, cli, errors, health, history, links, moves, pages,
+    from wiki import (access, admin, auth, caching, changes, cli, errors, health, history, links, moves, pages,
                       ratelimit, search, web)
 
     for module in (pages, history, links, moves, changes, search, auth, admin, health):
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     web.register(app)
     ratelimit.register(app)
     access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
+    caching.register(app)  # after access: its cached page views are served to those allowed only
     from wiki import requestlog, serving
 
     requestlog.register(app)  # one line per request on the "nexus.request" logger

@@ -27,11 +27,11 @@ Pure: standard library only. Choices worth knowing:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-__all__ = ["BlameLine", "blame", "EXACT_MATCH_BUDGET"]
+__all__ = ["BlameLine", "BlameState", "blame", "EXACT_MATCH_BUDGET"]
 
 # Maximum number of pairs of equal lines (sum over distinct lines of
 # count_in_old * count_in_new) between the differing parts of two revisions
@@ -90,24 +90,42 @@ def _carry(old: list[str], new: list[str], origins: list[int], index: int) -> li
     return origins[:prefix] + middle + origins[len(old) - suffix :]
 
 
-def blame(revisions: Sequence[str]) -> list[BlameLine]:
+@dataclass(frozen=True)
+class BlameState:
+    """Blame after some revisions: each line of the last one with the key of its origin.
+
+    Immutable, so a state can be kept (e.g. per revision) and continued later with
+    ``advance``: blaming one more revision costs one diff, however long the history.
+    """
+
+    lines: tuple[str, ...] = ()
+    origins: tuple = ()  # the caller's key of the revision that introduced each line
+    source: str | None = None  # the last revision's text
+
+    def advance(self, source: str, key) -> "BlameState":
+        """The state after one more revision, ``source``, known to the caller as ``key``."""
+        # Identical consecutive revisions (e.g. a move or a null edit) change nothing:
+        # skip them without splitting or diffing.
+        if source == self.source:
+            return self
+        new_lines = _split(source)
+        origins = _carry(list(self.lines), new_lines, list(self.origins), key)
+        return BlameState(tuple(new_lines), tuple(origins), source)
+
+    def result(self) -> list[BlameLine]:
+        return [
+            BlameLine(number=number, text=text, origin=origin)
+            for number, (text, origin) in enumerate(zip(self.lines, self.origins), start=1)
+        ]
+
+
+def blame(revisions: Iterable[str]) -> list[BlameLine]:
     """Lines of the last revision, each with the index of the revision that introduced it.
 
-    ``revisions`` are a page's sources, oldest first; an empty sequence gives [].
+    ``revisions`` are a page's sources, oldest first (any iterable: they are read one at
+    a time); an empty sequence gives [].
     """
-    lines: list[str] = []
-    origins: list[int] = []
-    previous: str | None = None
+    state = BlameState()
     for index, source in enumerate(revisions):
-        # Identical consecutive revisions (e.g. a move or a null edit) change
-        # nothing: skip them without splitting or diffing.
-        if source == previous:
-            continue
-        previous = source
-        new_lines = _split(source)
-        origins = _carry(lines, new_lines, origins, index)
-        lines = new_lines
-    return [
-        BlameLine(number=number, text=text, origin=origin)
-        for number, (text, origin) in enumerate(zip(lines, origins), start=1)
-    ]
+        state = state.advance(source, index)
+    return state.result()

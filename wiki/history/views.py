@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import Regexp
 
+from wiki import caching
 from wiki.pages.views import load
 from wiki.services import pages as page_service
 from wiki.services.errors import StaleRevision
@@ -61,6 +62,8 @@ def revision(title, number):
     if response:
         return response
     revision = page_service.get_revision(page, number)
+    if (unchanged := caching.not_modified("revision", page, revision)) is not None:
+        return unchanged
     return render_template(
         "history/revision.html", page=page, revision=revision, form=RevertForm(),
     )

@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
 from flask_login import current_user
 
+from wiki import caching
 from wiki.markup import slugify_heading
 from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import get_section
@@ -63,6 +64,8 @@ def view(title):
         source = page_service.find_page(source_title) if valid_title(source_title) else None
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
+    if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from)) is not None:
+        return unchanged
     return render_template("pages/view.html", page=page, revision=page.current_revision,
                            redirected_from=redirected_from)
 

@@ -2,10 +2,11 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
+from wiki.services.pages import LISTED_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ def recent_changes(filters: ChangeFilter, page_number: int = 1, per_page: int = 
     query = (
         select(Revision)
         .join(Page, Page.id == Revision.page_id)
-        .options(contains_eager(Revision.page), joinedload(Revision.author))
+        .options(load_only(*LISTED_COLUMNS), contains_eager(Revision.page), joinedload(Revision.author))
         .where(Page.deleted.is_(False))
         .order_by(Revision.created_at.desc(), Revision.id.desc())
     )

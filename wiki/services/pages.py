@@ -1,6 +1,9 @@
 """Pages and revisions: look-up, save, revert, history, and the link table."""
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from sqlalchemy import func, select, update
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
 
@@ -9,7 +12,7 @@ from wiki.markup.redirects import redirect_target
 from wiki.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
 from wiki.services import rendering, search
-from wiki.blame import BlameLine, blame
+from wiki.blame import BlameLine, BlameState
 from wiki.merge import merge3
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -73,16 +76,25 @@ def get_revision(page: Page, number: int) -> Revision:
     return revision
 
 
+# What a list of revisions shows: never the source or the stored HTML, the bulk of each row.
+LISTED_COLUMNS = (Revision.id, Revision.page_id, Revision.number, Revision.parent_id, Revision.author_id,
+                  Revision.created_at, Revision.summary, Revision.minor, Revision.size, Revision.parent_size)
+
+
 def history(page: Page, page_number: int, per_page: int) -> tuple[list[Revision], int]:
-    """One page of a page's revisions, newest first, and the total number of revisions."""
-    total = db.session.scalar(select(func.count()).where(Revision.page_id == page.id))
+    """One page of a page's revisions, newest first, and the total number of revisions.
+
+    Revisions are numbered 1, 2, 3 ... without gaps and never deleted, so the current
+    revision's number is the count and a page of the listing is a range of numbers: one
+    index range scan on (page_id, number) however long the history, no COUNT, no OFFSET.
+    """
+    total = page.current_revision.number if page.current_revision is not None else 0
+    top = total - (page_number - 1) * per_page
     rows = db.session.scalars(
         select(Revision)
-        .options(joinedload(Revision.author))
-        .where(Revision.page_id == page.id)
+        .options(load_only(*LISTED_COLUMNS), joinedload(Revision.author))
+        .where(Revision.page_id == page.id, Revision.number <= top, Revision.number > top - per_page)
         .order_by(Revision.number.desc())
-        .limit(per_page)
-        .offset((page_number - 1) * per_page)
     ).all()
     return list(rows), total
 
@@ -94,22 +106,85 @@ class BlameRow:
     first_of_run: bool  # the first of consecutive lines from the same revision
 
 
+class _BlameCache:
+    """Blame states of current revisions, per process, bounded by the bytes of text held.
+
+    Keyed by revision (database, id and time of saving, so a database rebuilt with
+    the same ids never matches): a revision's text and its history never change, so an
+    entry is never stale, and the blame of the revision saved next is its parent's state
+    plus one diff.
+    """
+
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[tuple, BlameState] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> BlameState | None:
+        with self.lock:
+            state = self.entries.get(key)
+            if state is not None:
+                self.entries.move_to_end(key)
+            return state
+
+    def put(self, key: tuple, state: BlameState) -> None:
+        cost = 2 * len(state.source or "") + 100
+        if cost > self.limit // 2:
+            return
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = state
+                self.size += cost
+            while self.size > self.limit:
+                _id, old = self.entries.popitem(last=False)
+                self.size -= 2 * len(old.source or "") + 100
+
+
+BLAME_CACHE = _BlameCache(16 * 1024 * 1024)
+
+
 def blame_page(page: Page) -> list[BlameRow]:
     """Each line of the current text with the revision that last changed it.
 
-    One query loads the revisions oldest first; wiki.blame then makes one line diff per
-    revision, so the cost grows with the number of revisions, not with their product.
+    The blame of the current revision is built incrementally (wiki.blame.BlameState):
+    from the cached state of its parent with one diff when there is one, else by streaming
+    the page's sources oldest first, a few hundred at a time, so memory stays flat however
+    long the history. Only the revisions that still own a line are then loaded, without
+    their source or HTML.
     """
-    revisions = db.session.scalars(
-        select(Revision)
-        .options(
-            load_only(Revision.number, Revision.source, Revision.created_at, Revision.summary),
-            joinedload(Revision.author),
-        )  # not the stored HTML: it is not needed and is the bulk of each row
-        .where(Revision.page_id == page.id).order_by(Revision.number)
-    ).all()
+    current = page.current_revision
+    database = str(db.session.get_bind().url)
+    key = (database, current.id, current.created_at)
+    state = BLAME_CACHE.get(key)
+    if state is None:
+        parent = None
+        if current.parent_id is not None:
+            saved = db.session.scalar(select(Revision.created_at).where(Revision.id == current.parent_id))
+            parent = BLAME_CACHE.get((database, current.parent_id, saved))
+        if parent is not None:
+            state = parent.advance(current.source, current.number)
+        else:
+            state = BlameState()
+            sources = db.session.execute(
+                select(Revision.number, Revision.source)
+                .where(Revision.page_id == page.id, Revision.number <= current.number)
+                .order_by(Revision.number)
+                .execution_options(yield_per=200)
+            )
+            for number, source in sources:
+                state = state.advance(source, number)
+        BLAME_CACHE.put(key, state)
+    revisions = {
+        revision.number: revision
+        for revision in db.session.scalars(
+            select(Revision)
+            .options(load_only(Revision.number, Revision.created_at, Revision.summary, Revision.author_id),
+                     joinedload(Revision.author))
+            .where(Revision.page_id == page.id, Revision.number.in_(sorted(set(state.origins))))
+        )
+    }
     rows, previous = [], None
-    for line in blame([r.source for r in revisions]):
+    for line in state.result():
         rows.append(BlameRow(line, revisions[line.origin], line.origin != previous))
         previous = line.origin
     return rows

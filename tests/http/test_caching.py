@@ -1,0 +1,318 @@
+"""Conditional GETs of pages and revisions (ETag, Last-Modified, 304), and static file caching."""
+import re
+from datetime import timedelta
+
+import pytest
+from werkzeug.http import http_date
+
+from tests.conftest import post_form
+from wiki.extensions import db
+from wiki.models import Revision
+from wiki.services import moves
+from wiki.services import pages as page_service
+
+
+def fetch(client, url="/wiki/Home", **headers):
+    return client.get(url, headers=headers)
+
+
+def settled(client, url="/wiki/Home"):
+    """The page once any pending flash message has been shown (it is never validated)."""
+    fetch(client, url)
+    response = fetch(client, url)
+    assert response.status_code == 200
+    return response
+
+
+def etag_of(client, url="/wiki/Home"):
+    response = settled(client, url)
+    assert response.headers["ETag"].startswith('W/"')
+    return response.headers["ETag"]
+
+
+def test_page_view_has_validators_and_revalidates(client, make_page):
+    make_page("Home", "Hello")
+    response = settled(client)
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["ETag"]
+    assert response.headers["Last-Modified"]
+    again = fetch(client, **{"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == response.headers["ETag"]
+    assert again.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_other_etag_gets_the_page(client, make_page):
+    make_page("Home", "Hello")
+    response = fetch(client, **{"If-None-Match": 'W/"something else"'})
+    assert response.status_code == 200
+    assert "Hello" in response.get_data(as_text=True)
+
+
+def test_an_edit_changes_the_etag(client, make_page):
+    make_page("Home", "Hello")
+    before = etag_of(client)
+    make_page("Home", "Hello again")
+    response = fetch(client, **{"If-None-Match": before})
+    assert response.status_code == 200
+    assert "Hello again" in response.get_data(as_text=True)
+    assert response.headers["ETag"] != before
+
+
+def test_creating_a_linked_page_changes_the_etag(client, make_page):
+    """Red link turns blue: same revision, re-rendered HTML, so a new validator."""
+    make_page("Home", "See [[Elsewhere]].")
+    before = etag_of(client)
+    assert 'href="/wiki/Elsewhere/-/edit"' in fetch(client).get_data(as_text=True)
+    make_page("Elsewhere", "Now it exists.")
+    response = fetch(client, **{"If-None-Match": before})
+    assert response.status_code == 200
+    assert 'href="/wiki/Elsewhere"' in response.get_data(as_text=True)
+
+
+def test_deleting_a_linked_page_changes_the_etag(app, client, make_page, make_user):
+    make_page("Home", "See [[Elsewhere]].")
+    make_page("Elsewhere", "Here.")
+    before = etag_of(client)
+    with app.app_context():
+        moves.delete_page(page_service.find_page("Elsewhere"), make_user("admin", role="admin"))
+    assert fetch(client, **{"If-None-Match": before}).status_code == 200
+
+
+def test_login_and_logout_change_the_etag(client, make_page, make_user, login):
+    make_page("Home", "Hello")
+    anonymous = etag_of(client)
+    login(make_user("alice"))
+    logged_in = etag_of(client)
+    assert logged_in != anonymous
+    assert fetch(client, **{"If-None-Match": anonymous}).status_code == 200
+    assert fetch(client, **{"If-None-Match": logged_in}).status_code == 304
+    assert post_form(client, "/-/logout", {}, form_url="/wiki/Home").status_code == 303
+    response = fetch(client, **{"If-None-Match": logged_in})
+    assert response.status_code == 200  # not the logged-in page (and it shows the flash)
+    assert "You are logged out" in response.get_data(as_text=True)
+    assert etag_of(client) == anonymous
+
+
+def test_two_users_get_different_etags(app, make_page, make_user):
+    make_page("Home", "Hello")
+    tags = []
+    for name, role in (("alice", "editor"), ("bob", "editor"), ("carol", "reader")):
+        make_user(name, role=role)
+        client = app.test_client()
+        post_form(client, "/-/login", {"username": name, "password": "correct horse battery"})
+        tags.append(etag_of(client))
+    assert len(set(tags)) == 3
+
+
+def test_a_new_session_of_the_same_user_changes_the_etag(app, make_page, make_user):
+    """The logout form's CSRF token belongs to the session."""
+    make_page("Home", "Hello")
+    make_user("alice")
+    tags = []
+    for _ in range(2):
+        client = app.test_client()
+        post_form(client, "/-/login", {"username": "alice", "password": "correct horse battery"})
+        tags.append(etag_of(client))
+    assert tags[0] != tags[1]
+
+
+def test_a_pending_flash_is_never_answered_with_304(client, make_page, make_user, login):
+    make_page("Home", "Hello")
+    login(make_user("alice"))  # flashes "Welcome back"
+    response = fetch(client, **{"If-None-Match": "*"})
+    assert response.status_code == 200
+    assert "Welcome back" in response.get_data(as_text=True)
+    assert "ETag" not in response.headers
+
+
+def test_if_modified_since(app, client, make_page):
+    make_page("Home", "Hello")
+    response = settled(client)
+    stamp = response.headers["Last-Modified"]
+    assert fetch(client, **{"If-Modified-Since": stamp}).status_code == 304
+    with app.app_context():
+        created = db.session.scalar(db.select(Revision.created_at))
+    earlier = http_date(created - timedelta(days=1))
+    assert fetch(client, **{"If-Modified-Since": earlier}).status_code == 200
+
+
+def test_if_modified_since_sees_a_save_elsewhere(app, client, make_page):
+    """A page created later may have turned one of this page's links blue."""
+    make_page("Home", "See [[Elsewhere]].")
+    with app.app_context():  # saved a while ago, so the next save is seconds later
+        for revision in db.session.scalars(db.select(Revision)):
+            revision.created_at -= timedelta(minutes=5)
+        db.session.commit()
+    stamp = settled(client).headers["Last-Modified"]
+    assert fetch(client, **{"If-Modified-Since": stamp}).status_code == 304
+    make_page("Elsewhere", "Now it exists.")
+    response = fetch(client, **{"If-Modified-Since": stamp})
+    assert response.status_code == 200
+    assert 'href="/wiki/Elsewhere"' in response.get_data(as_text=True)
+
+
+def test_if_modified_since_is_not_enough_for_a_logged_in_viewer(client, make_page, editor):
+    make_page("Home", "Hello")
+    stamp = settled(client).headers["Last-Modified"]
+    assert fetch(client, **{"If-Modified-Since": stamp}).status_code == 200
+
+
+def test_if_none_match_wins_over_if_modified_since(client, make_page):
+    make_page("Home", "Hello")
+    stamp = settled(client).headers["Last-Modified"]
+    response = fetch(client, **{"If-Modified-Since": stamp, "If-None-Match": 'W/"stale"'})
+    assert response.status_code == 200
+
+
+def test_old_revision_view_revalidates_and_changes_with_a_new_revision(client, make_page):
+    make_page("Home", "one")
+    make_page("Home", "two")
+    url = "/wiki/Home/-/revisions/1"
+    before = etag_of(client, url)
+    assert fetch(client, url, **{"If-None-Match": before}).status_code == 304
+    make_page("Home", "three")  # the old revision's page now links to a newer current one
+    assert fetch(client, url, **{"If-None-Match": before}).status_code == 200
+
+
+def test_revision_views_differ_between_revisions(client, make_page):
+    make_page("Home", "one")
+    make_page("Home", "two")
+    assert etag_of(client, "/wiki/Home/-/revisions/1") != etag_of(client, "/wiki/Home/-/revisions/2")
+
+
+def test_redirected_from_is_part_of_the_validator(client, make_page):
+    make_page("Target", "Here.")
+    make_page("Old", "#REDIRECT [[Target]]")
+    plain = etag_of(client, "/wiki/Target")
+    assert etag_of(client, "/wiki/Target?redirected_from=Old") != plain
+
+
+def test_other_html_pages_are_not_cached_by_shared_caches(client, make_page):
+    make_page("Home", "Hello")
+    assert client.get("/wiki/Home/-/history").headers["Cache-Control"] == "private, no-cache"
+
+
+STATIC_RE = re.compile(r'href="(/static/css/nexus\.css\?v=([0-9a-f]+))"')
+
+
+def test_static_urls_carry_a_content_hash(client, make_page):
+    make_page("Home", "Hello")
+    match = STATIC_RE.search(fetch(client).get_data(as_text=True))
+    assert match, "the stylesheet URL has no ?v=<hash>"
+    response = client.get(match.group(1))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response.close()
+
+
+@pytest.mark.parametrize("query", ["", "?v=0123456789ab"])
+def test_unversioned_or_outdated_static_urls_get_a_short_max_age(client, query):
+    response = client.get("/static/css/nexus.css" + query)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    response.close()
+
+
+def test_static_version_changes_with_the_content(app, tmp_path):
+    from wiki import create_app
+    from wiki.caching import versions
+
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "a.css").write_text("a {}")
+    other = create_app({**app.config, "TESTING": True})
+    other.static_folder = str(static)
+    from wiki.caching import _versions
+
+    first = _versions(other).static["css/a.css"]
+    (static / "css" / "a.css").write_text("a { color: red }")
+    assert _versions(other).static["css/a.css"] != first
+    with app.app_context():
+        assert versions().static["css/nexus.css"]
+
+
+# The per-process cache of page views for anonymous readers.
+
+
+def cached_entries(app):
+    from wiki.caching import EXTENSION
+
+    return app.extensions[EXTENSION].pages.entries
+
+
+def test_anonymous_views_are_served_from_the_page_cache(app, client, make_page):
+    make_page("Home", "Hello")
+    first = fetch(client)
+    assert len(cached_entries(app)) == 1
+    second = fetch(client)
+    assert second.status_code == 200
+    assert second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Content-Security-Policy"]  # every other hook still ran
+    assert fetch(client, **{"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_the_page_cache_never_serves_an_old_state(app, client, make_page):
+    make_page("Home", "See [[Elsewhere]].")
+    fetch(client)
+    make_page("Elsewhere", "Here.")  # same revision of Home, re-rendered
+    assert 'href="/wiki/Elsewhere"' in fetch(client).get_data(as_text=True)
+    make_page("Home", "Changed.")
+    assert "Changed." in fetch(client).get_data(as_text=True)
+
+
+def test_the_page_cache_is_for_anonymous_readers_only(app, client, make_page, make_user, login):
+    make_page("Home", "Hello")
+    fetch(client)
+    login(make_user("alice"))
+    html = settled(client).get_data(as_text=True)
+    assert "alice" in html and "Log out" in html
+    assert len(cached_entries(app)) == 1
+
+
+def test_the_page_cache_keeps_no_flashed_message(app, client, make_page, make_user, login):
+    make_page("Home", "Hello")
+    login(make_user("alice"))
+    post_form(client, "/-/logout", {}, form_url="/wiki/Home")
+    assert "You are logged out" in fetch(client).get_data(as_text=True)
+    assert "You are logged out" not in fetch(client).get_data(as_text=True)
+    assert all(b"logged out" not in body for body, _type in cached_entries(app).values())
+
+
+def test_the_page_cache_leaves_redirects_to_the_view(app, client, make_page):
+    make_page("Home", "Hello")
+    fetch(client)
+    assert client.get("/wiki/home").status_code == 301
+    make_page("Old", "#REDIRECT [[Home]]")
+    assert client.get("/wiki/Old").status_code == 302
+    assert client.get("/wiki/Home?redirected_from=Old").status_code == 200
+
+
+def test_the_page_cache_is_bounded(app, client, make_page):
+    from wiki.caching import EXTENSION
+
+    cache = app.extensions[EXTENSION].pages
+    make_page("Page 0", "text " * 10)
+    cache.limit = 5 * len(fetch(client, "/wiki/Page_0").get_data())
+    for n in range(12):
+        make_page(f"Page {n}", "text " * 10)
+        fetch(client, f"/wiki/Page_{n}")
+    assert cache.size <= cache.limit
+    assert 0 < len(cache.entries) < 12
+
+
+def test_the_page_cache_never_keeps_a_page_with_a_csrf_token(app, client, make_page, monkeypatch):
+    """Should an anonymous page ever carry a form, its token is the session's own."""
+    make_page("Home", "Hello")
+    client.get("/-/login")  # the session now holds a CSRF token
+    from flask_wtf.csrf import generate_csrf
+
+    def can_edit_with_a_form(*_args):
+        generate_csrf()  # as a form rendered for anonymous visitors would
+        return False
+
+    monkeypatch.setitem(app.jinja_env.globals, "can_edit", can_edit_with_a_form)
+    assert fetch(client).status_code == 200
+    assert len(cached_entries(app)) == 0

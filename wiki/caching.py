@@ -1,0 +1,252 @@
+"""HTTP caching: validators and 304 answers for page views, cache headers for static files.
+
+Page HTML differs per viewer (name, role, edit links, the CSRF token of the logout form,
+flashed messages) and changes without a new revision when its links are rendered again
+(a linked page was created or deleted). So a page's validator is a hash of everything its
+bytes depend on: the revision, a hash of its stored HTML, the page's title, the viewer
+(user id, role, name and a hash of the session's CSRF token) and the application version
+(a hash of the code, templates and static files, computed once at start-up). A response
+that carries a flashed message gets no validator and is never answered with 304.
+
+The ETag is weak: a logged-in viewer's page embeds a freshly signed (timestamped) CSRF
+token, so two equivalent responses need not be byte-identical.
+
+Anonymous readers are the bulk of a wiki's traffic and all see the same bytes, so each
+worker keeps the page views it rendered for them in a small LRU (``PAGE_CACHE_BYTES``),
+keyed by that same validator. A request for a page then costs one narrow query (the
+page's current state, which every server reads from the shared database, so a save on one
+server is seen by all at their next request) and a dictionary look-up: no ORM objects and
+no template. Only requests without a query string, session user, remember cookie or
+flashed message take this path; anything else goes to the view as before. The hook runs
+after the other before-request hooks (access control), and an entry is stored only when
+the view itself rendered exactly the state the key was computed from.
+
+Static URLs made by ``url_for('static', ...)`` carry ``?v=<hash of the file>``; a request
+with the current hash is cached for a year (``immutable``), any other for a few minutes.
+"""
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import bindparam, func, select
+
+from wiki.extensions import db
+from wiki.models import Page, Revision, User
+from wiki.titles import InvalidTitle, canonical_key, title_to_url_path
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+STATIC_SHORT = "public, max-age=300"
+PAGE_CACHE_CONTROL = "private, no-cache"
+EXTENSION = "nexus.caching"
+DEFAULT_PAGE_CACHE_BYTES = 16 * 1024 * 1024
+
+
+class PageCache:
+    """A byte-bounded LRU of rendered page views, per process. Keys hold content hashes, so
+    an entry is never stale: a changed page simply gets a new key."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[tuple, tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, body: bytes, content_type: str) -> None:
+        if len(body) > self.limit // 4:
+            return  # one huge page would push out all the others
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = (body, content_type)
+            self.size += len(body)
+            while self.size > self.limit:
+                _key, (old, _type) = self.entries.popitem(last=False)
+                self.size -= len(old)
+
+
+@dataclass(frozen=True)
+class Versions:
+    app: str  # hash of code, templates and static files: changes with every deployment
+    built: datetime  # newest modification time among those files
+    static: dict[str, str]  # static file path (as in url_for) -> hash of its content
+    pages: PageCache
+
+
+def register(app: Flask) -> None:
+    """Compute the versions once, version static URLs, add cache headers to responses."""
+    app.extensions[EXTENSION] = _versions(app)
+    app.url_defaults(_static_version)
+    app.before_request(_cached_page_view)
+    app.after_request(_cache_headers)
+
+
+def _digest(data: bytes, size: int = 16) -> str:
+    return hashlib.blake2b(data, digest_size=size).hexdigest()
+
+
+def _files(folder: str | None):
+    if not folder or not os.path.isdir(folder):
+        return
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            yield Path(root) / name
+
+
+def _versions(app: Flask) -> Versions:
+    static, whole, newest = {}, hashlib.blake2b(digest_size=16), 0.0
+    static_root = Path(app.static_folder) if app.static_folder else None
+    for path in sorted(_files(app.static_folder)):
+        content = path.read_bytes()
+        static[path.relative_to(static_root).as_posix()] = _digest(content, 6)
+    code_root = Path(__file__).resolve().parent
+    for path in sorted([*_files(app.template_folder), *_files(app.static_folder), *code_root.rglob("*.py")]):
+        whole.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        newest = max(newest, path.stat().st_mtime)
+    whole.update(str(app.config.get("SITE_NAME")).encode())
+    built = datetime.fromtimestamp(int(newest), timezone.utc)
+    limit = int(app.config.get("PAGE_CACHE_BYTES", DEFAULT_PAGE_CACHE_BYTES))
+    return Versions(app=whole.hexdigest(), built=built, static=static, pages=PageCache(limit))
+
+
+def versions() -> Versions:
+    return current_app.extensions[EXTENSION]
+
+
+def _static_version(endpoint: str, values: dict) -> None:
+    if endpoint == "static" and "v" not in values:
+        version = current_app.extensions[EXTENSION].static.get(values.get("filename", ""))
+        if version:
+            values["v"] = version
+
+
+def _viewer() -> str:
+    """Who is looking, as far as the page's bytes depend on it."""
+    if not current_user.is_authenticated:
+        return "anonymous"
+    token = session.get("csrf_token") or ""
+    return f"{current_user.get_id()}:{current_user.role}:{current_user.username}:{_digest(token.encode(), 8)}"
+
+
+def not_modified(kind: str, page, revision, *extra):
+    """A 304 response if the client's copy of this page view is current, else None.
+
+    ``kind`` names the view ("view", "revision"); ``extra`` is anything else the view
+    shows (e.g. the page it was redirected from). Call it just before rendering; the
+    response then gets the validators from an after-request hook.
+    """
+    if request.method not in ("GET", "HEAD") or session.get("_flashes"):
+        return None  # a flashed message is shown once: always render, never validate
+    author = revision.author.username if revision.author_id is not None and revision.author else ""
+    etag = _etag(kind, page.id, page.title, page.protection, page.current_revision_id, revision.id,
+                 revision.number, revision.html, revision.toc, author, _viewer(), *extra)
+    modified = max(revision.created_at, versions().built).replace(microsecond=0)
+    g.nexus_validators = (etag, modified)
+    return _answer(etag, modified)
+
+
+def _etag(kind, page_id, title, protection, current_revision_id, revision_id, number, html, toc,
+          author, viewer, *extra) -> str:
+    parts = (kind, versions().app, page_id, title, protection, current_revision_id, revision_id, number,
+             _digest(html.encode()), _digest((toc or "").encode()), author, viewer, *extra)
+    return _digest("\x1f".join(map(str, parts)).encode())
+
+
+def _answer(etag: str, modified: datetime):
+    """304 if the request's validators match, else None."""
+    if request.if_none_match:
+        fresh = request.if_none_match.contains_weak(etag)
+    elif request.if_modified_since is not None:
+        fresh = _unchanged_since(request.if_modified_since, modified)
+    else:
+        fresh = False
+    return current_app.response_class(status=304) if fresh else None
+
+
+_CURRENT_STATE = (
+    select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.number, Revision.html,
+           Revision.toc, Revision.created_at, User.username)
+    .join(Revision, Revision.id == Page.current_revision_id)
+    .outerjoin(User, User.id == Revision.author_id)
+    .where(Page.title_key == bindparam("key"), Page.deleted.is_(False))
+)
+
+
+def _cached_page_view():
+    """Before the view: answer an anonymous page view from the page cache, or with 304."""
+    if request.endpoint != "pages.view" or request.method not in ("GET", "HEAD") or request.query_string:
+        return None
+    if "_user_id" in session or session.get("_flashes") or \
+            current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return None
+    raw = (request.view_args or {}).get("title", "")
+    try:
+        key = canonical_key(raw)
+    except InvalidTitle:
+        return None
+    with db.engine.connect() as connection:  # not the ORM session: nothing to track or flush
+        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
+    if row is None or title_to_url_path(row.title) != raw:
+        return None  # missing page or a non-canonical spelling: the view answers
+    etag = _etag("view", row.id, row.title, row.protection, row.current_revision_id, row.current_revision_id,
+                 row.number, row.html, row.toc, row.username or "", "anonymous", None)
+    modified = max(row.created_at, versions().built).replace(microsecond=0)
+    cache_key = (etag, request.path)
+    answer = _answer(etag, modified)
+    entry = versions().pages.get(cache_key) if answer is None else None
+    if answer is None and entry is None:
+        g.nexus_page_key = cache_key  # render it, and keep it if the view rendered this very state
+        return None
+    g.nexus_validators = (etag, modified)
+    if answer is not None:
+        return answer
+    body, content_type = entry
+    return current_app.response_class(body, content_type=content_type)
+
+
+def _unchanged_since(since: datetime, modified: datetime) -> bool:
+    """If-Modified-Since alone (clients that keep no ETag): dates cannot say who is looking,
+    nor when stored HTML was rendered again, so only an anonymous viewer is answered, and
+    only if nothing at all was saved in the wiki since (a save elsewhere may have turned
+    one of this page's links blue). Deleting or restoring a linked page records no time:
+    such a change shows in the ETag, not here."""
+    if current_user.is_authenticated or modified > since:
+        return False
+    newest = db.session.scalar(select(func.max(Revision.created_at)))
+    return newest is None or newest.replace(microsecond=0) <= since
+
+
+def _cache_headers(response):
+    validators = g.pop("nexus_validators", None)
+    page_key = g.pop("nexus_page_key", None)
+    if (page_key is not None and validators is not None and validators[0] == page_key[0]
+            and response.status_code == 200 and not response.direct_passthrough
+            and "Set-Cookie" not in response.headers
+            and g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) is None):
+        # (a page carrying a CSRF token belongs to one session: never shared)
+        versions().pages.put(page_key, response.get_data(), response.headers["Content-Type"])
+    if validators is not None and response.status_code in (200, 304):
+        etag, modified = validators
+        response.set_etag(etag, weak=True)
+        response.last_modified = modified
+        response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
+    elif request.endpoint == "static" and response.status_code in (200, 304):
+        filename = (request.view_args or {}).get("filename", "")
+        version = request.args.get("v")
+        current = versions().static.get(filename)
+        response.headers["Cache-Control"] = IMMUTABLE if version and version == current else STATIC_SHORT
+    elif response.mimetype == "text/html" and "Cache-Control" not in response.headers:
+        # Any other page is per viewer too: a shared cache must not keep it.
+        response.headers["Cache-Control"] = PAGE_CACHE_CONTROL
+    return response
