@@ -332,7 +332,21 @@ def sqlite_corpus(spec: CorpusSpec, cache_dir: Path, run_dir: Path, memo: bool =
     for suffix in ("", "-wal", "-shm"):
         Path(str(copy) + suffix).unlink(missing_ok=True)
     shutil.copyfile(cached, copy)
+    _upgrade("sqlite:///" + str(copy))
     return "sqlite:///" + str(copy), seconds
+
+
+def _upgrade(url: str) -> None:
+    """Bring a cached corpus made by an older checkout up to this one's schema, as an upgrade
+    in production would (flask db upgrade); a no-op when it is current."""
+    from flask_migrate import upgrade
+
+    app = _app(url)
+    with app.app_context():
+        upgrade()
+        from wiki.extensions import db
+
+        db.engine.dispose()
 
 
 def postgresql_corpus(spec: CorpusSpec, url: str, cache_dir: Path, memo: bool = True) -> float | None:
@@ -346,6 +360,7 @@ def postgresql_corpus(spec: CorpusSpec, url: str, cache_dir: Path, memo: bool = 
             held = conn.execute(text("SELECT key FROM bench_corpus")).scalar()
         if held == spec.key:
             engine.dispose()
+            _upgrade(url)
             return None
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))

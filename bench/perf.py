@@ -234,8 +234,10 @@ def revision_count(url: str, title: str) -> int:
 
 def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling: float) -> dict:
     """Every scenario against one wiki: a dict of name -> figures."""
+    # Rate limits off: one client saving as fast as it can would measure the limiter, not the save.
     server = Server("wsgi:app", args.workers, {"NEXUS_SQLALCHEMY_DATABASE_URI": db_url,
-                                               "NEXUS_SECRET_KEY": "bench-secret"}, root=args.app_root)
+                                               "NEXUS_SECRET_KEY": "bench-secret",
+                                               "NEXUS_RATELIMIT_ENABLED": "false"}, root=args.app_root)
     try:
         base = server.base
         typical = url_path(corpus.title(spec.pages // 2 + 1))
