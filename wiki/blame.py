@@ -1,6 +1,6 @@
 """Blame: which revision last changed each line of a page.
 
-Pure: standard library only. Choices worth knowing:
+Pure: standard library and wiki.textdiff only. Choices worth knowing:
 
 * Incremental: revisions are walked oldest to newest keeping an origin per
   current line. Each revision is diffed against the previous one only
@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+
+from wiki.textdiff import common_ends
 
 __all__ = ["BlameLine", "BlameState", "blame", "EXACT_MATCH_BUDGET"]
 
@@ -63,13 +65,7 @@ def _split(text: str) -> list[str]:
 
 def _carry(old: list[str], new: list[str], origins: list[int], index: int) -> list[int]:
     """Origins for ``new``: kept for lines matching ``old``, else ``index``."""
-    limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(old, new)
     old_end = len(old) - suffix
     new_end = len(new) - suffix
     middle: list[int] = []

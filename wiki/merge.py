@@ -5,7 +5,7 @@ Used when an editor saves a page whose base revision is no longer current:
 revision (someone else's save) and ``yours`` the editor's text. ``merge3``
 returns the merged text, or the conflicting regions plus the text with
 git-style conflict markers for the editor to resolve. Pure: standard library
-only.
+and wiki.textdiff only.
 
 How it works, and choices worth knowing:
 
@@ -72,6 +72,8 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import NamedTuple
+
+from wiki.textdiff import common_ends
 
 __all__ = ["ConflictRegion", "MergeResult", "merge3", "EXACT_MATCH_BUDGET"]
 
@@ -146,13 +148,7 @@ def _hunks(base: list[str], other: list[str]) -> list[_Hunk]:
     Consecutive hunks are separated by at least one unchanged base line (the
     clustering in ``merge3`` relies on it).
     """
-    limit = min(len(base), len(other))
-    prefix = 0
-    while prefix < limit and base[prefix] == other[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and base[-1 - suffix] == other[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(base, other)
     base_end = len(base) - suffix
     other_end = len(other) - suffix
     if prefix == base_end and prefix == other_end:

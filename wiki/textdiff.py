@@ -38,6 +38,7 @@ __all__ = [
     "Diff",
     "diff_texts",
     "word_segments",
+    "common_ends",
     "MAX_WORD_DIFF_LINE_LENGTH",
     "MAX_WORD_DIFF_TOTAL_CHARS",
     "MIN_WORD_DIFF_SIMILARITY",
@@ -285,12 +286,10 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _opcodes(old: list[str], new: list[str]) -> list[Opcode]:
-    """Opcodes for the whole texts, matching the common prefix/suffix first.
-
-    Prefix and suffix are maximal, so the matcher's opcodes over the middle
-    never start or end with 'equal' and need no merging with them.
-    """
+def common_ends(old: list[str], new: list[str]) -> tuple[int, int]:
+    """(prefix, suffix): how many lines the two lists share at their start and, after that,
+    at their end. Diffs, merges and blame match these first and run a matcher on the middle
+    only, which is what keeps a small edit of a long page cheap."""
     limit = min(len(old), len(new))
     prefix = 0
     while prefix < limit and old[prefix] == new[prefix]:
@@ -298,6 +297,16 @@ def _opcodes(old: list[str], new: list[str]) -> list[Opcode]:
     suffix = 0
     while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
         suffix += 1
+    return prefix, suffix
+
+
+def _opcodes(old: list[str], new: list[str]) -> list[Opcode]:
+    """Opcodes for the whole texts, matching the common prefix/suffix first.
+
+    Prefix and suffix are maximal, so the matcher's opcodes over the middle
+    never start or end with 'equal' and need no merging with them.
+    """
+    prefix, suffix = common_ends(old, new)
 
     old_end = len(old) - suffix
     new_end = len(new) - suffix

@@ -4,6 +4,7 @@ Chromium is required: a missing browser fails these tests, it never skips them.
 """
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -18,19 +19,28 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """The wiki served over HTTP on a free local port, on its own migrated SQLite file."""
-    url = "sqlite:///" + str(tmp_path / "live.db")
+@contextmanager
+def serve(folder, **config):
+    """The wiki served over HTTP on a free local port, on its own migrated SQLite file in
+    ``folder``; yields its base URL."""
+    url = "sqlite:///" + str(folder / "live.db")
     _migrate(url)
-    app = create_app(_base_config(url) | {"TESTING": False})
-    app.instance_path = str(tmp_path)
+    app = create_app(_base_config(url) | {"TESTING": False} | config)
+    app.instance_path = str(folder)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    with serve(tmp_path) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

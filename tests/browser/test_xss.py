@@ -15,22 +15,18 @@ load active content. The page view is also checked with the CSP header stripped,
 sanitizer is proven on its own, not only behind the CSP.
 """
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import PASSWORD
-from tests.conftest import _base_config, _migrate
+from tests.browser.conftest import PASSWORD, serve
 from tests.xss_corpus import MARKER, PAYLOADS, SEARCH_WORD
 
 # A page cannot store NUL (PostgreSQL text cannot hold it; the edit form refuses it with a
 # message, tests/http/test_escaping.py). Saved pages carry U+FFFD instead, which is what a
 # browser's HTML parser makes of a NUL anyway; the preview still gets the NUL payloads as is.
 STORED = [payload.replace("\x00", "\ufffd") for payload in PAYLOADS]
-from wiki import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -78,19 +74,10 @@ DOM_CHECK = """() => {
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """The wiki over HTTP for this module, on its own migrated SQLite file."""
-    folder = tmp_path_factory.mktemp("xss")
-    url = "sqlite:///" + str(folder / "live.db")
-    _migrate(url)
     # 300 saves and 150 previews by one user: far beyond the per-user limits, not under test here
-    app = create_app(_base_config(url) | {"TESTING": False, "SAVES_PER_USER": "100000 per minute",
-                                         "PREVIEWS_PER_USER": "100000 per minute"})
-    app.instance_path = str(folder)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve(tmp_path_factory.mktemp("xss"), SAVES_PER_USER="100000 per minute",
+               PREVIEWS_PER_USER="100000 per minute") as url:
+        yield url
 
 
 ALL = "all"  # the page whose second revision holds every payload at once
