@@ -16,10 +16,19 @@ worker keeps the page views it rendered for them in a small LRU (``PAGE_CACHE_BY
 keyed by that same validator. A request for a page then costs one narrow query (the
 page's current state, which every server reads from the shared database, so a save on one
 server is seen by all at their next request) and a dictionary look-up: no ORM objects and
-no template. Only requests without a query string, session user, remember cookie or
-flashed message take this path; anything else goes to the view as before. The hook runs
-after the other before-request hooks (access control), and an entry is stored only when
-the view itself rendered exactly the state the key was computed from.
+no template. An entry is stored only when the view itself rendered exactly the state the
+key was computed from, and only a stored entry is ever served (or answered with 304).
+
+Two doors lead there. Visitors without any cookie of ours (most readers, and every crawler)
+are answered by ``FastPageViews``, WSGI middleware in front of Flask: no request context,
+session, or hooks, so the headers those would add are added by the middleware itself from
+the same constants (tests/http/test_caching.py compares both answers header by header).
+It serves only when anonymous visitors may read (``wiki.access.decide``, the same rule the
+before-request check applies), only URLs the app's own URL map routes to ``pages.view``,
+and falls through to Flask on anything else, including any error. Anonymous visitors who
+do have a session cookie (a CSRF token, a flashed message) use the before-request hook
+``_cached_page_view``, which runs after access control, if the session holds no user and
+no message.
 
 Static URLs made by ``url_for('static', ...)`` carry ``?v=<hash of the file>``; a request
 with the current hash is cached for a year (``immutable``), any other for a few minutes.
@@ -35,16 +44,20 @@ from pathlib import Path
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
+from werkzeug.routing import RequestRedirect
 
+from wiki import access
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
 from wiki.titles import InvalidTitle, canonical_key, title_to_url_path
+from wiki.web import SECURITY_HEADERS
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 STATIC_SHORT = "public, max-age=300"
 PAGE_CACHE_CONTROL = "private, no-cache"
 EXTENSION = "nexus.caching"
-DEFAULT_PAGE_CACHE_BYTES = 16 * 1024 * 1024
 
 
 class PageCache:
@@ -85,11 +98,13 @@ class Versions:
 
 
 def register(app: Flask) -> None:
-    """Compute the versions once, version static URLs, add cache headers to responses."""
+    """Compute the versions once, version static URLs, add cache headers to responses, and
+    answer cookie-less page views from the page cache in front of Flask."""
     app.extensions[EXTENSION] = _versions(app)
     app.url_defaults(_static_version)
     app.before_request(_cached_page_view)
     app.after_request(_cache_headers)
+    app.wsgi_app = FastPageViews(app, app.wsgi_app)
 
 
 def _digest(data: bytes, size: int = 16) -> str:
@@ -116,7 +131,7 @@ def _versions(app: Flask) -> Versions:
         newest = max(newest, path.stat().st_mtime)
     whole.update(str(app.config.get("SITE_NAME")).encode())
     built = datetime.fromtimestamp(int(newest), timezone.utc)
-    limit = int(app.config.get("PAGE_CACHE_BYTES", DEFAULT_PAGE_CACHE_BYTES))
+    limit = int(app.config["PAGE_CACHE_BYTES"])
     return Versions(app=whole.hexdigest(), built=built, static=static, pages=PageCache(limit))
 
 
@@ -156,9 +171,13 @@ def not_modified(kind: str, page, revision, *extra):
     return _answer(etag, modified)
 
 
-def _etag(kind, page_id, title, protection, current_revision_id, revision_id, number, html, toc,
-          author, viewer, *extra) -> str:
-    parts = (kind, versions().app, page_id, title, protection, current_revision_id, revision_id, number,
+def _etag(*parts) -> str:
+    return _etag_for(versions().app, *parts)
+
+
+def _etag_for(app_version, kind, page_id, title, protection, current_revision_id, revision_id, number, html, toc,
+              author, viewer, *extra) -> str:
+    parts = (kind, app_version, page_id, title, protection, current_revision_id, revision_id, number,
              _digest(html.encode()), _digest((toc or "").encode()), author, viewer, *extra)
     return _digest("\x1f".join(map(str, parts)).encode())
 
@@ -183,6 +202,22 @@ _CURRENT_STATE = (
 )
 
 
+def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -> tuple[str, datetime] | None:
+    """(ETag, Last-Modified) of an anonymous view of the page at URL path ``raw``, or None
+    when the view must answer (no such page, or a non-canonical spelling: it redirects)."""
+    try:
+        key = canonical_key(raw)
+    except InvalidTitle:
+        return None
+    with engine.connect() as connection:  # not the ORM session: nothing to track or flush
+        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
+    if row is None or title_to_url_path(row.title) != raw:
+        return None
+    etag = _etag_for(app_version, "view", row.id, row.title, row.protection, row.current_revision_id,
+                     row.current_revision_id, row.number, row.html, row.toc, row.username or "", "anonymous", None)
+    return etag, max(row.created_at, built).replace(microsecond=0)
+
+
 def _cached_page_view():
     """Before the view: answer an anonymous page view from the page cache, or with 304."""
     if request.endpoint != "pages.view" or request.method not in ("GET", "HEAD") or request.query_string:
@@ -190,29 +225,77 @@ def _cached_page_view():
     if "_user_id" in session or session.get("_flashes") or \
             current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         return None
-    raw = (request.view_args or {}).get("title", "")
-    try:
-        key = canonical_key(raw)
-    except InvalidTitle:
+    current = versions()
+    state = _anonymous_view_state(db.engine, current.app, current.built, (request.view_args or {}).get("title", ""))
+    if state is None:
         return None
-    with db.engine.connect() as connection:  # not the ORM session: nothing to track or flush
-        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
-    if row is None or title_to_url_path(row.title) != raw:
-        return None  # missing page or a non-canonical spelling: the view answers
-    etag = _etag("view", row.id, row.title, row.protection, row.current_revision_id, row.current_revision_id,
-                 row.number, row.html, row.toc, row.username or "", "anonymous", None)
-    modified = max(row.created_at, versions().built).replace(microsecond=0)
-    cache_key = (etag, request.path)
-    answer = _answer(etag, modified)
-    entry = versions().pages.get(cache_key) if answer is None else None
-    if answer is None and entry is None:
-        g.nexus_page_key = cache_key  # render it, and keep it if the view rendered this very state
+    etag, modified = state
+    entry = current.pages.get(etag)
+    if entry is None:
+        g.nexus_page_key = etag  # render it, and keep it if the view rendered this very state
         return None
     g.nexus_validators = (etag, modified)
+    answer = _answer(etag, modified)
     if answer is not None:
         return answer
     body, content_type = entry
     return current_app.response_class(body, content_type=content_type)
+
+
+class FastPageViews:
+    """WSGI middleware: a page view for a visitor without cookies, answered from the page
+    cache (or with 304) without entering Flask. Anything else goes on to the app."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.engine = None
+
+    def __call__(self, environ, start_response):
+        answer = None
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("QUERY_STRING") \
+                and environ.get("PATH_INFO", "").startswith("/wiki/"):
+            try:
+                answer = self._answer(environ)
+            except Exception:  # noqa: BLE001 - the app answers (and reports) whatever went wrong
+                answer = None
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _answer(self, environ):
+        app, config = self.app, self.app.config
+        if "HTTP_COOKIE" in environ:
+            cookies = parse_cookie(environ)
+            if config["SESSION_COOKIE_NAME"] in cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+                return None
+        if not access.decide(access.level_for("pages.view", "GET"), None, config["ANONYMOUS_ACCESS"]).allowed:
+            return None
+        if environ.get("HTTP_IF_MODIFIED_SINCE") and not environ.get("HTTP_IF_NONE_MATCH"):
+            return None  # a date alone needs a look at the whole wiki (_unchanged_since): the app decides
+        try:
+            endpoint, args = app.url_map.bind_to_environ(environ, server_name=config["SERVER_NAME"]).match()
+        except (HTTPException, RequestRedirect):
+            return None
+        if endpoint != "pages.view":
+            return None
+        if self.engine is None:
+            with app.app_context():
+                self.engine = db.engine
+        current: Versions = app.extensions[EXTENSION]
+        state = _anonymous_view_state(self.engine, current.app, current.built, args.get("title", ""))
+        entry = current.pages.get(state[0]) if state is not None else None
+        if entry is None:
+            return None  # not rendered yet for this state: the view renders it (and keeps it)
+        etag, modified = state
+        body, content_type = entry
+        headers = [("ETag", f'W/"{etag}"'), ("Last-Modified", http_date(modified)),
+                   ("Cache-Control", PAGE_CACHE_CONTROL), *SECURITY_HEADERS, ("Vary", "Cookie")]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(etag):
+            remove_entity_headers(headers)  # as Werkzeug does for the app's own 304s
+            return "304 NOT MODIFIED", headers, b""
+        return "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers], body
 
 
 def _unchanged_since(since: datetime, modified: datetime) -> bool:
@@ -230,7 +313,7 @@ def _unchanged_since(since: datetime, modified: datetime) -> bool:
 def _cache_headers(response):
     validators = g.pop("nexus_validators", None)
     page_key = g.pop("nexus_page_key", None)
-    if (page_key is not None and validators is not None and validators[0] == page_key[0]
+    if (page_key is not None and validators is not None and validators[0] == page_key
             and response.status_code == 200 and not response.direct_passthrough
             and "Set-Cookie" not in response.headers
             and g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) is None):

@@ -54,6 +54,10 @@ class Defaults:
 
     WTF_CSRF_TIME_LIMIT = None  # a long edit must not expire its form token
 
+    # Each worker keeps the page views it rendered for visitors who are not logged in, up to
+    # this many bytes (wiki/caching.py); a hit costs one small query. 0 turns it off.
+    PAGE_CACHE_BYTES = 16 * 1024 * 1024
+
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SITE_NAME = "Nexus"
 

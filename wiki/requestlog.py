@@ -16,6 +16,7 @@ Flask (logged as 500, then re-raised to the server). Successful static files and
 """
 import json
 import logging
+import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -133,13 +134,21 @@ def redact_query(query: str) -> str:
 
 def _wsgi_text(value: str) -> str:
     """WSGI strings carry the request's bytes as latin-1; paths are UTF-8 underneath."""
+    if value.isascii():
+        return value
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+_PLAIN = re.compile(r"[!-$&-~]*")  # printable ASCII but space and '%': nothing to escape
 
 
 def _clean(value) -> str:
     """A log-safe token: no spaces, no control characters (no forged lines), '%' escaped."""
     if value is None or value == "":
         return "-"
+    value = str(value)
+    if _PLAIN.fullmatch(value):
+        return value
     out = []
     for char in str(value):
         if char == "%" or char.isspace() or not char.isprintable():

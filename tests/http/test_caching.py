@@ -316,3 +316,83 @@ def test_the_page_cache_never_keeps_a_page_with_a_csrf_token(app, client, make_p
     monkeypatch.setitem(app.jinja_env.globals, "can_edit", can_edit_with_a_form)
     assert fetch(client).status_code == 200
     assert len(cached_entries(app)) == 0
+
+
+class FlaskCalls:
+    """Counts the requests that reach Flask behind wiki.caching.FastPageViews."""
+
+    def __init__(self, app):
+        from wiki.caching import FastPageViews
+
+        layer = app.wsgi_app
+        while not isinstance(layer, FastPageViews):
+            layer = getattr(layer, "wsgi_app", None) or layer.app  # request log, ProxyFix
+        self.fast, self.inner, self.count = layer, layer.wsgi_app, 0
+        layer.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        self.count += 1
+        return self.inner(environ, start_response)
+
+
+def headers_of(response):
+    return sorted(response.headers.items())
+
+
+def test_cookieless_views_are_answered_before_flask_with_the_same_bytes_and_headers(app, make_page):
+    make_page("Home", "Hello [[Elsewhere]]")
+    calls = FlaskCalls(app)
+    rendered = app.test_client(use_cookies=False).get("/wiki/Home")  # the view renders and keeps it
+    assert calls.count == 1
+    cached = app.test_client(use_cookies=False).get("/wiki/Home")
+    assert calls.count == 1  # answered in front of Flask
+    assert cached.status_code == 200 and cached.get_data() == rendered.get_data()
+    assert headers_of(cached) == headers_of(rendered)
+    head = app.test_client(use_cookies=False).head("/wiki/Home")
+    assert calls.count == 1 and head.get_data() == b"" and headers_of(head) == headers_of(rendered)
+
+    # 304: the same headers as the app's own 304 (given to a visitor with a session cookie).
+    etag = rendered.headers["ETag"]
+    fast_304 = app.test_client(use_cookies=False).get("/wiki/Home", headers={"If-None-Match": etag})
+    assert calls.count == 1 and fast_304.status_code == 304 and fast_304.get_data() == b""
+    with_session = app.test_client()
+    with_session.get("/-/login")  # a session cookie (its CSRF token): Flask answers
+    before = calls.count
+    app_304 = with_session.get("/wiki/Home", headers={"If-None-Match": etag})
+    assert calls.count == before + 1 and app_304.status_code == 304
+    # (the app's answer also refreshes that visitor's own session cookie)
+    assert headers_of(fast_304) == [h for h in headers_of(app_304) if h[0] != "Set-Cookie"]
+
+
+def test_the_fast_door_serves_only_what_the_view_would_serve(app, make_page, make_user):
+    make_page("Home", "Hello")
+    client = app.test_client(use_cookies=False)
+    client.get("/wiki/Home")
+    calls = FlaskCalls(app)
+    assert client.get("/wiki/home").status_code == 301  # another spelling: the view redirects
+    assert client.get("/wiki/Home?x=1").status_code == 200  # a query string: the view
+    assert client.get("/wiki/Home/-/history").status_code == 200  # another endpoint
+    assert client.get("/wiki/Home", headers={"If-Modified-Since": "Thu, 01 Jan 2099 00:00:00 GMT"}).status_code == 304
+    assert calls.count == 4
+    admin = make_user("admin", role="admin")
+    with app.app_context():
+        moves.delete_page(page_service.find_page("Home"), admin)
+    assert client.get("/wiki/Home").status_code == 404  # the stored entry is never served again
+    assert calls.count == 5
+
+
+@pytest.mark.parametrize("app_config", [{"ANONYMOUS_ACCESS": "none"}])
+def test_the_fast_door_is_shut_when_visitors_may_not_read(app, make_page, app_config):
+    make_page("Home", "Hello")
+    client = app.test_client(use_cookies=False)
+    with app.test_request_context():
+        from wiki.caching import EXTENSION
+    calls = FlaskCalls(app)
+    assert client.get("/wiki/Home").status_code == 302  # to the login form
+    app.config["ANONYMOUS_ACCESS"] = "read"
+    assert client.get("/wiki/Home").status_code == 200
+    assert client.get("/wiki/Home").status_code == 200
+    assert calls.count == 2  # the first readable view is rendered, the next one comes from the cache
+    app.config["ANONYMOUS_ACCESS"] = "none"
+    assert client.get("/wiki/Home").status_code == 302
+    assert len(app.extensions[EXTENSION].pages.entries) == 1

@@ -86,3 +86,45 @@ def test_stale_revert_is_never_merged(ctx):
     pages.save_page("P", "a\nB\n", "", None, base_revision=1)
     with pytest.raises(StaleRevision):
         pages.revert_page(pages.get_page("P"), 1, None, base_revision=1)
+
+
+def test_a_rendering_made_before_the_lock_is_redone_when_a_link_target_changed(ctx, monkeypatch):
+    """Saves render before they lock (so saves of different pages render side by side); if a
+    linked page is created meanwhile, the stored HTML must still show its link as blue."""
+    from wiki.services import rendering
+
+    real_prepare = rendering.prepare
+
+    def prepare_then_rival_creates_target(title, source):
+        prepared = real_prepare(title, source)
+        if title == "Linking":
+            pages.save_page("Target", "## Part\n", "", None, base_revision=0)  # the other editor
+        return prepared
+
+    monkeypatch.setattr(rendering, "prepare", prepare_then_rival_creates_target)
+    revision = pages.save_page("Linking", "See [[Target#Part]].", "", None, base_revision=0).revision
+    assert 'class="wikilink"' in revision.html and "new" not in revision.html
+    assert 'href="/wiki/Target#part"' in revision.html
+
+    # An edit of an existing page: the target's heading is renamed between render and lock.
+    def prepare_then_rival_renames_heading(title, source):
+        prepared = real_prepare(title, source)
+        if title == "Linking":
+            pages.save_page("Target", "## Other\n", "", None, base_revision=1)
+        return prepared
+
+    monkeypatch.setattr(rendering, "prepare", prepare_then_rival_renames_heading)
+    revision = pages.save_page("Linking", "See [[Target#Part]] now.", "", None, base_revision=1).revision
+    assert 'class="wikilink missing-section"' in revision.html
+
+
+def test_an_unchanged_rendering_made_before_the_lock_is_the_one_stored(ctx, monkeypatch):
+    from wiki.services import rendering
+
+    pages.save_page("Target", "text", "", None, base_revision=0)
+    calls = []
+    real_render = rendering.render
+    monkeypatch.setattr(rendering, "render", lambda *a, **k: calls.append(a[:2]) or real_render(*a, **k))
+    revision = pages.save_page("Linking", "See [[Target]] and [[Nowhere]].", "", None, base_revision=0).revision
+    assert calls == [("Linking", "See [[Target]] and [[Nowhere]].")]  # rendered once, before the lock
+    assert 'href="/wiki/Target"' in revision.html

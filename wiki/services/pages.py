@@ -253,12 +253,15 @@ def _save_once(display, key, body, summary, author, base_revision, max_bytes, mi
     if page is None:
         if base_revision:
             raise StaleRevision(None)  # the page the editor started from is gone
+        prepared = rendering.prepare(display, body)
         page = Page(title=display, title_key=key)
         db.session.add(page)
         parent = None
     else:
         if page.deleted:
             raise NotFound(f"“{page.title}” has been deleted; an administrator can restore it.")
+        unlocked = current_revision(page.id)  # rendering before the lock: see rendering.prepare
+        prepared = None if unlocked is not None and unlocked.source == body else rendering.prepare(page.title, body)
         _lock(page)
         parent = current_revision(page.id)
         if base_revision != parent.number:
@@ -275,7 +278,7 @@ def _save_once(display, key, body, summary, author, base_revision, max_bytes, mi
         if body == parent.source:
             return SaveResult(page, parent, created=False, merged_with=merged_with)
     try:
-        revision = write_revision(page, parent, body, summary, author, minor=minor)
+        revision = write_revision(page, parent, body, summary, author, minor=minor, prepared=prepared)
         db.session.commit()
     except StaleRevision:
         raise _Raced() from None
@@ -300,14 +303,16 @@ def _revision_source(page: Page, number: int) -> str | None:
 
 
 def write_revision(page: Page, parent: Revision | None, body: str, summary: str, author: User | None,
-                   minor: bool = False) -> Revision:
+                   minor: bool = False, prepared: rendering.Prepared | None = None) -> Revision:
     """Add a revision after ``parent`` and make it current, in the caller's transaction.
 
-    Raises IntegrityError or StaleRevision if another save got there first: the page only
-    moves forward from the revision the writer started from (check-and-set).
+    ``prepared``: a rendering of ``body`` made before the caller locked the page, used if
+    its link targets are unchanged. Raises IntegrityError or StaleRevision if another save
+    got there first: the page only moves forward from the revision the writer started from
+    (check-and-set).
     """
-    rendered = rendering.render(page.title, body)
     db.session.flush()  # a concurrent creation of the same title fails here
+    rendered = rendering.render_locked(page.title, body, prepared)
     revision = Revision(
         page_id=page.id,
         number=parent.number + 1 if parent else 1,

@@ -5,6 +5,7 @@ Rendered HTML is stored on the revision, so whenever the state of a link target 
 again here, in the caller's transaction.
 """
 import re
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -50,6 +51,9 @@ class Resolver:
 
     def __init__(self):
         self._cache: dict[str, tuple[Page, dict[str, str]] | None] = {}
+        # What each looked-up title was when it was read (id, title, headings column), so a
+        # rendering made before the save took its lock can be checked afterwards.
+        self._seen: dict[str, tuple[int, str, str] | None] = {}
 
     def prefetch(self, source: str) -> None:
         keys = set()
@@ -67,13 +71,19 @@ class Resolver:
         for start in range(0, len(pending), self.BATCH):
             batch = pending[start:start + self.BATCH]
             self._cache.update(dict.fromkeys(batch))
-            rows = db.session.execute(
-                select(Page, Revision.headings)
-                .join(Revision, Revision.id == Page.current_revision_id)
-                .where(Page.title_key.in_(batch), Page.deleted.is_(False))
-            ).all()
-            for page, headings in rows:
+            self._seen.update(dict.fromkeys(batch))
+            for page, headings in _current_targets(batch):
                 self._cache[page.title_key] = (page, parse_headings(headings))
+                self._seen[page.title_key] = (page.id, page.title, headings)
+
+    def unchanged(self) -> bool:
+        """Whether every title this resolver looked up is still as it was then."""
+        keys = sorted(self._seen)
+        now = dict.fromkeys(keys)
+        for start in range(0, len(keys), self.BATCH):
+            for page, headings in _current_targets(keys[start:start + self.BATCH]):
+                now[page.title_key] = (page.id, page.title, headings)
+        return now == self._seen
 
     def _lookup(self, key: str):
         if key not in self._cache:
@@ -99,6 +109,15 @@ class Resolver:
             section_exists=heading is not None,
             label=heading,
         )
+
+
+def _current_targets(keys: list[str]):
+    """(page, headings column) of the live pages among ``keys``."""
+    return db.session.execute(
+        select(Page, Revision.headings)
+        .join(Revision, Revision.id == Page.current_revision_id)
+        .where(Page.title_key.in_(keys), Page.deleted.is_(False))
+    ).all()
 
 
 class PreloadedResolver(Resolver):
@@ -128,6 +147,38 @@ def render(title: str, source: str, resolver: Resolver | None = None) -> Rendere
     resolver.prefetch(source)
     edit_url = page_url(title, action="edit")
     return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A rendering made before a save took its lock (see ``prepare``)."""
+    title: str
+    source: str
+    rendered: Rendered
+    resolver: Resolver
+
+
+def prepare(title: str, source: str) -> Prepared:
+    """Render a source that is about to be saved, before the save locks anything.
+
+    Rendering is most of a save's cost. Done first, and without flushing the session's
+    pending writes (on SQLite the first write takes the database's only write lock), saves
+    of different pages render side by side; ``render_locked`` then checks the rendering
+    against the link targets as they are once the lock is held.
+    """
+    resolver = Resolver()
+    with db.session.no_autoflush:
+        rendered = render(title, source, resolver)
+    return Prepared(title, source, rendered, resolver)
+
+
+def render_locked(title: str, source: str, prepared: Prepared | None = None) -> Rendered:
+    """The rendering to store, called once the save holds its lock: ``prepared`` if it is
+    for this very title and source and no link target changed since, else a new one."""
+    if (prepared is not None and prepared.title == title and prepared.source == source
+            and prepared.resolver.unchanged()):
+        return prepared.rendered
+    return render(title, source)
 
 
 def apply(revision: Revision, rendered: Rendered) -> None:
