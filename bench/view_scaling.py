@@ -36,7 +36,7 @@ TYPICAL = "\n\n".join(
 
 def fill(app, pages: int) -> None:
     """Bulk-insert ``pages`` filler pages with one revision and three links each."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
     from wiki.extensions import db
     from wiki.models import Link, Page, Revision
@@ -58,6 +58,11 @@ def fill(app, pages: int) -> None:
                 for i in ids for k in (3, 5, 7)])
             db.session.execute(Page.__table__.update().where(Page.id.in_(list(ids)))
                                .values(current_revision_id=Page.id))
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequences behind
+            for table in ("pages", "revisions", "links"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
             db.session.commit()
 
 
