@@ -150,7 +150,7 @@ def _clean(value) -> str:
     if _PLAIN.fullmatch(value):
         return value
     out = []
-    for char in str(value):
+    for char in value:
         if char == "%" or char.isspace() or not char.isprintable():
             out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8")))
         else:

@@ -4,6 +4,8 @@ Statements are counted with SQLAlchemy's ``before_cursor_execute`` event on the 
 engine, around one request. Each list is filled with rows by different authors and on
 different pages, so a query per row (a lazy author, page or revision) would show.
 """
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event
 
@@ -34,22 +36,28 @@ def save(title, body, author=None):
     return page_service.save_page(title, body, "a summary", author, page.current_revision.number if page else 0)
 
 
-def statements(app, client, url) -> int:
-    count = 0
+@contextmanager
+def counted_statements(app):
+    """Counts the SQL statements sent while the block runs: ``with ... as count: ...; count[0]``."""
+    count = [0]
 
     def counter(*_args, **_kwargs):
-        nonlocal count
-        count += 1
+        count[0] += 1
 
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", counter)
     try:
-        response = client.get(url)
+        yield count
     finally:
         event.remove(engine, "before_cursor_execute", counter)
+
+
+def statements(app, client, url) -> int:
+    with counted_statements(app) as count:
+        response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return count
+    return count[0]
 
 
 # Each builder fills one list with ``n`` rows (names made unique by ``tag``) and returns its URL.
@@ -159,22 +167,11 @@ def test_a_save_runs_as_many_statements_after_a_long_history(app, client, editor
         with app.app_context():
             for n in range(revisions):
                 save(title, f"# {title}\n\nrevision {n}\n")
-        count = 0
-
-        def counter(*_args, **_kwargs):
-            nonlocal count
-            count += 1
-
-        with app.app_context():
-            engine = db.engine
         url = f"/wiki/{title}/-/edit"
         data = {"body": f"# {title}\n\nthe next one\n", "summary": "", "base_revision": str(revisions)}
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
+        with counted_statements(app) as count:
             response = post_form(client, url, data)
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
         assert response.status_code == 303
-        return count
+        return count[0]
 
     assert save_after("Short", N) == save_after("Long", 5 * N)
