@@ -215,7 +215,7 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def url_path(title: str) -> str:
-    from wiki.titles import title_to_url_path
+    from wiki.core.titles import title_to_url_path
 
     return "/wiki/" + urllib.parse.quote(title_to_url_path(title), safe="/")
 

@@ -13,7 +13,7 @@ tables and indexes matters here. The page that is read is saved through the save
 
 Per size it prints the minimum over rounds of the mean time per request for: the bare
 Flask ceiling (bench/bare_app.py), an anonymous view without cookies (answered by
-wiki.caching.FastPageViews), the same with If-None-Match (304), an anonymous view with a
+wiki.web.caching.FastPageViews), the same with If-None-Match (304), an anonymous view with a
 session cookie (the before-request cache hook), a logged-in view (rendered every time), and
 a view rendered from scratch (page cache off).
 """
@@ -127,7 +127,7 @@ def measure(pages: int, db_url: str | None) -> dict:
         "anonymous with a session cookie": per_request(app, environ(Cookie=f"session={session_cookie}")),
         "logged in": per_request(app, environ(Cookie=f"session={user_cookie}"), count=200),
     }
-    from wiki.caching import EXTENSION
+    from wiki.web.caching import EXTENSION
 
     app.extensions[EXTENSION].pages.limit = 0  # nothing kept: every view is rendered
     app.extensions[EXTENSION].pages.entries.clear()

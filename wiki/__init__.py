@@ -41,21 +41,20 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import (access, admin, auth, caching, changes, cli, errors, health, history, links, moves, pages,
-                      ratelimit, search, web)
+    from wiki import cli
+    from wiki.blueprints import BLUEPRINTS
+    from wiki.web import access, caching, common, errors, proxy, ratelimit, requestlog
 
-    for module in (pages, history, links, moves, changes, search, auth, admin, health):
-        app.register_blueprint(module.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)
-    web.register(app)
+    common.register(app)
     ratelimit.register(app)
     access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
     caching.register(app)  # after access: its cached page views are served to those allowed only
-    from wiki import requestlog, serving
-
     requestlog.register(app)  # one line per request on the "nexus.request" logger
-    serving.register(app)  # ProxyFix (outermost, so the log sees forwarded addresses)
+    proxy.register(app)  # ProxyFix (outermost, so the log sees forwarded addresses)
     return app
 
 

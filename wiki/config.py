@@ -18,7 +18,7 @@ class Defaults:
 
     HISTORY_PAGE_SIZE = 50
 
-    # --- Access (wiki/access.py) ---
+    # --- Access (wiki/web/access.py) ---
     # What visitors who are not logged in may do: "read" or "none" (log in to read).
     ANONYMOUS_ACCESS = "read"
     # Role of a newly registered account: "editor", or "reader" until an admin promotes it.
@@ -55,7 +55,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # a long edit must not expire its form token
 
     # Each worker keeps the page views it rendered for visitors who are not logged in, up to
-    # this many bytes (wiki/caching.py); a hit costs one small query. 0 turns it off.
+    # this many bytes (wiki/web/caching.py); a hit costs one small query. 0 turns it off.
     PAGE_CACHE_BYTES = 16 * 1024 * 1024
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -72,7 +72,7 @@ class Page(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))  # display form, first spelling kept
-    title_key: Mapped[str] = mapped_column(String(255), unique=True)  # wiki.titles.canonical_key
+    title_key: Mapped[str] = mapped_column(String(255), unique=True)  # wiki.core.titles.canonical_key
     current_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("revisions.id", use_alter=True)
     )
@@ -136,7 +136,7 @@ class Link(db.Model):
         ForeignKey("pages.id", ondelete="CASCADE"), index=True
     )
     target_title: Mapped[str] = mapped_column(String(255))  # as written, normalized
-    target_key: Mapped[str] = mapped_column(String(255))  # wiki.titles.canonical_key
+    target_key: Mapped[str] = mapped_column(String(255))  # wiki.core.titles.canonical_key
     section: Mapped[str | None] = mapped_column(String(255))
 
 

@@ -20,7 +20,7 @@ depends_on = None
 
 
 class _Text(HTMLParser):
-    """Visible text of stored page HTML, as wiki.searchtext.html_to_text gives it (kept
+    """Visible text of stored page HTML, as wiki.core.searchtext.html_to_text gives it (kept
     here, frozen, so this migration does not change when the application code does)."""
 
     SKIP = {"headerlink", "section-edit"}

@@ -5,7 +5,7 @@ import feedparser
 import pytest
 
 from tests.conftest import post_form
-from tests.http.test_pages import revisions_of, save
+from tests.blueprints.test_pages import revisions_of, save
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "one\ntwo\nthree\nfour\nfive\n"

@@ -5,7 +5,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import make_url, text
 
 from tests.conftest import TEST_DATABASE_URL, _base_config
-from wiki import MIGRATIONS_DIR, create_app, health
+from wiki import MIGRATIONS_DIR, create_app
+from wiki.blueprints.health import views as health
 from wiki.extensions import db
 
 SCRIPTS = ScriptDirectory(str(MIGRATIONS_DIR))

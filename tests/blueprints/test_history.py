@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests.conftest import csrf_token, post_form
-from tests.http.test_pages import revisions_of
+from tests.blueprints.test_pages import revisions_of
 
 
 @pytest.fixture

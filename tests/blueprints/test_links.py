@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import post_form
-from tests.http.test_pages import revisions_of, save
+from tests.blueprints.test_pages import revisions_of, save
 from wiki.extensions import db
 from wiki.models import Page, Revision
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import post_form
-from wiki.markup.render import MAX_MARKUP_COST, markup_cost
+from wiki.core.markup.render import MAX_MARKUP_COST, markup_cost
 
 MiB = 1024 * 1024
 NOTICE = "This page has too much markup to format"

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wiki.backupformat import MANIFEST, InvalidExport, format_time, page_folder, read_export
+from wiki.core.backupformat import MANIFEST, InvalidExport, format_time, page_folder, read_export
 
 ROLES = ("reader", "editor", "admin")
 

@@ -1,5 +1,5 @@
 """The starter content in content/hub: links between files resolve, anchors match headings,
-and every page renders. Pure: reads files and calls wiki.markup, no app or database.
+and every page renders. Pure: reads files and calls wiki.core.markup, no app or database.
 
 Links are taken from the rendered HTML rather than the Markdown source, so a link inside a
 code span or block (the Home page's syntax examples) is correctly not a link, and a link the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from wiki.markup import default_resolver, render_markdown, slugify_heading
+from wiki.core.markup import default_resolver, render_markdown, slugify_heading
 
 HUB = Path(__file__).resolve().parents[2] / "content" / "hub"
 MAX_BYTES = 1024 * 1024

@@ -1,8 +1,8 @@
 """Markdown folder import: titles from paths and relative links to wiki links (pure)."""
 import pytest
 
-from wiki.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
-from wiki.titles import InvalidTitle
+from wiki.core.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
+from wiki.core.titles import InvalidTitle
 
 
 @pytest.mark.parametrize("path, prefix, title", [
@@ -137,7 +137,7 @@ def test_headings_are_looked_up_only_for_anchored_links():
 
 
 def test_converted_links_render_as_wiki_links():
-    from wiki.markup import render_markdown
+    from wiki.core.markup import render_markdown
 
     html = render_markdown(convert("[REST](../concepts/rest-api-design.md)")).html
     assert 'href="/wiki/concepts/rest-api-design"' in html and ">REST</a>" in html

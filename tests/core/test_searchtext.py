@@ -1,7 +1,7 @@
 """Query parsing and snippets: pure, and safe whatever is typed."""
 import pytest
 
-from wiki.searchtext import html_to_text, parse_query, snippet
+from wiki.core.searchtext import html_to_text, parse_query, snippet
 
 
 @pytest.mark.parametrize("raw, words, phrases, excluded, prefix", [

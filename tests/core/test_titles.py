@@ -1,8 +1,8 @@
-"""Unit tests for wiki.titles (pure: no app, no database)."""
+"""Unit tests for wiki.core.titles (pure: no app, no database)."""
 
 import pytest
 
-from wiki.titles import (
+from wiki.core.titles import (
     FORBIDDEN_CHARACTERS,
     MAX_TITLE_LENGTH,
     InvalidTitle,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, TEST_DATABASE_URL, _base_config, _migrate, wipe
 from wiki import create_app
-from wiki.backupformat import MANIFEST, InvalidExport, read_export
+from wiki.core.backupformat import MANIFEST, InvalidExport, read_export
 from wiki.extensions import db
 from wiki.models import ROLES, Link, Page, Revision, User
 from wiki.services import backup, links, moves, search, users

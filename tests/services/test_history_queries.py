@@ -4,7 +4,7 @@ import random
 import pytest
 from sqlalchemy import select
 
-from wiki.blame import blame
+from wiki.core.diff.blame import blame
 from wiki.extensions import db
 from wiki.models import Revision
 from wiki.services import pages

@@ -6,7 +6,7 @@ from wiki.extensions import db
 from wiki.models import Page, Revision
 from wiki.services import pages
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.titles import InvalidTitle
+from wiki.core.titles import InvalidTitle
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Every route and method, for every kind of visitor: the access rule holds.
 
-The expected levels are written out here, independently of wiki/access.py, and the first
+The expected levels are written out here, independently of wiki/web/access.py, and the first
 test fails when the route map has a route this table does not know: a new route cannot
 ship without someone deciding (twice) who may use it.
 """

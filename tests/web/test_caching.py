@@ -217,14 +217,14 @@ def test_unversioned_or_outdated_static_urls_get_a_short_max_age(client, query):
 
 def test_static_version_changes_with_the_content(app, tmp_path):
     from wiki import create_app
-    from wiki.caching import versions
+    from wiki.web.caching import versions
 
     static = tmp_path / "static"
     (static / "css").mkdir(parents=True)
     (static / "css" / "a.css").write_text("a {}")
     other = create_app({**app.config, "TESTING": True})
     other.static_folder = str(static)
-    from wiki.caching import _versions
+    from wiki.web.caching import _versions
 
     first = _versions(other).static["css/a.css"]
     (static / "css" / "a.css").write_text("a { color: red }")
@@ -237,7 +237,7 @@ def test_static_version_changes_with_the_content(app, tmp_path):
 
 
 def cached_entries(app):
-    from wiki.caching import EXTENSION
+    from wiki.web.caching import EXTENSION
 
     return app.extensions[EXTENSION].pages.entries
 
@@ -291,7 +291,7 @@ def test_the_page_cache_leaves_redirects_to_the_view(app, client, make_page):
 
 
 def test_the_page_cache_is_bounded(app, client, make_page):
-    from wiki.caching import EXTENSION
+    from wiki.web.caching import EXTENSION
 
     cache = app.extensions[EXTENSION].pages
     make_page("Page 0", "text " * 10)
@@ -319,10 +319,10 @@ def test_the_page_cache_never_keeps_a_page_with_a_csrf_token(app, client, make_p
 
 
 class FlaskCalls:
-    """Counts the requests that reach Flask behind wiki.caching.FastPageViews."""
+    """Counts the requests that reach Flask behind wiki.web.caching.FastPageViews."""
 
     def __init__(self, app):
-        from wiki.caching import FastPageViews
+        from wiki.web.caching import FastPageViews
 
         layer = app.wsgi_app
         while not isinstance(layer, FastPageViews):
@@ -386,7 +386,7 @@ def test_the_fast_door_is_shut_when_visitors_may_not_read(app, make_page, app_co
     make_page("Home", "Hello")
     client = app.test_client(use_cookies=False)
     with app.test_request_context():
-        from wiki.caching import EXTENSION
+        from wiki.web.caching import EXTENSION
     calls = FlaskCalls(app)
     assert client.get("/wiki/Home").status_code == 302  # to the login form
     app.config["ANONYMOUS_ACCESS"] = "read"

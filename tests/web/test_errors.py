@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import PASSWORD
-from wiki import access
+from wiki.web import access
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.xss_corpus import PAYLOADS
 @pytest.fixture
 def app_config():
     return {"SAVES_PER_USER": "100000 per minute"}  # ~150 saves by one user; limits are tested elsewhere
-from wiki.titles import normalize_title, title_to_url_path
+from wiki.core.titles import normalize_title, title_to_url_path
 
 # Valid titles (no #?[]{}|<>) that would do harm if a template printed them unescaped.
 HOSTILE_TITLES = [

@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import csrf_token
-from tests.http.test_pages import revisions_of, save
+from tests.blueprints.test_pages import revisions_of, save
 
 
 @pytest.fixture

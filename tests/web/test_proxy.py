@@ -5,7 +5,8 @@ import re
 import pytest
 from flask import request
 
-from wiki import access, create_app
+from wiki import create_app
+from wiki.web import access
 
 FORWARDED = {
     "X-Forwarded-For": "198.51.100.66, 203.0.113.7",  # a client's forgery, then what nginx saw

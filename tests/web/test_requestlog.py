@@ -6,7 +6,8 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD, post_form
-from wiki import access, create_app
+from wiki import create_app
+from wiki.web import access
 
 PLAIN_LINE = re.compile(r"^(?P<method>\S+) (?P<target>\S+) (?P<status>\d{3}) (?P<ms>\d+\.\d)ms user=(?P<user>\S+) ip=(?P<ip>\S+)$")
 
@@ -116,7 +117,7 @@ def test_an_exception_escaping_the_app_is_still_logged_as_500(app, make_user, lo
     def broken_template(*args, **kwargs):
         raise LookupError("the error page itself is broken")
 
-    monkeypatch.setattr("wiki.errors.render_template", broken_template)
+    monkeypatch.setattr("wiki.web.errors.render_template", broken_template)
     with pytest.raises(LookupError):
         client.get("/boom")
     record = log_lines.only("GET", "/boom")

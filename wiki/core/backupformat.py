@@ -1,6 +1,6 @@
 """The export format (``nexus-export`` version 1): names, JSON shapes, and a validating reader.
 
-Pure (standard library and wiki.titles only): the service (wiki.services.backup) writes and
+Pure (standard library and wiki.core.titles only): the service (wiki.services.backup) writes and
 loads the database; this module says what an export looks like and checks one completely
 before anything is written. docs/backup.md describes the format for people.
 
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
-from wiki.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 
 FORMAT = "nexus-export"
 VERSION = 1

@@ -1,6 +1,6 @@
 """Importing a folder of Markdown files: titles from file paths, relative links to wiki links.
 
-Pure (standard library, wiki.titles and wiki.markup only), so the rules are tested with
+Pure (standard library, wiki.core.titles and wiki.core.markup only), so the rules are tested with
 plain values. The service (wiki.services.mdimport) reads the files and passes in what it
 knows: which files are imported under which title, and each file's headings.
 
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 from urllib.parse import quote, unquote
 
-from wiki.markup import slugify_heading
-from wiki.titles import normalize_title, title_to_url_path
+from wiki.core.markup import slugify_heading
+from wiki.core.titles import normalize_title, title_to_url_path
 
 __all__ = [
     "HOME_TITLE",
@@ -60,7 +60,7 @@ def is_markdown_file(name: str) -> bool:
 def title_for_path(relpath: str, prefix: str | None = None) -> str:
     """The page title for a file at ``relpath`` (posix, relative to the imported folder).
 
-    Raises wiki.titles.InvalidTitle when the path gives no usable title.
+    Raises wiki.core.titles.InvalidTitle when the path gives no usable title.
     """
     folder, name = posixpath.split(relpath)
     if name.lower() in INDEX_NAMES:

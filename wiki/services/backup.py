@@ -1,6 +1,6 @@
 """Export the whole wiki to a folder and import such a folder into an empty database.
 
-The format is defined (and checked) in wiki.backupformat and described in docs/backup.md.
+The format is defined (and checked) in wiki.core.backupformat and described in docs/backup.md.
 An import validates the entire export first and then writes everything in one
 transaction: a corrupted export writes nothing.
 """
@@ -15,7 +15,7 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from wiki.backupformat import (
+from wiki.core.backupformat import (
     FORMAT,
     MANIFEST,
     PAGE_FILE,
@@ -31,15 +31,15 @@ from wiki.backupformat import (
     sha256_hex,
 )
 from wiki.extensions import db
-from wiki.markup import extract_headings
-from wiki.markup.redirects import redirect_target
-from wiki.markup.wikilinks import WIKILINK_RE, parse_wikilink
+from wiki.core.markup import extract_headings
+from wiki.core.markup.redirects import redirect_target
+from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import ROLES, Link, Page, Revision, User, utcnow
 from wiki.services import rendering, search
 from wiki.services.errors import InvalidInput
 from wiki.services.links import link_rows
 from wiki.services.users import UNUSABLE_PASSWORD, username_key
-from wiki.titles import InvalidTitle, canonical_key
+from wiki.core.titles import InvalidTitle, canonical_key
 
 __all__ = ["ExportSummary", "ImportSummary", "InvalidExport", "count_unrendered", "export_wiki", "import_export",
            "import_units", "import_wiki", "load_export", "render_history"]

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from wiki.extensions import db
-from wiki.markup import Rendered
+from wiki.core.markup import Rendered
 from wiki.models import Link, Page
-from wiki.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 
 
 def sync_links(page: Page, rendered: Rendered) -> None:

@@ -2,7 +2,7 @@
 
 ``plan_import`` reads the folder and checks every file (nothing is written); ``run_import``
 saves each file as a revision by the importing user. The title and link rules are pure and
-live in wiki.importlinks.
+live in wiki.core.importlinks.
 
 Re-running an import updates only what changed: a file whose converted text equals the
 source of its page's last imported revision (the newest one whose summary is exactly this
@@ -22,14 +22,14 @@ from typing import Callable
 from sqlalchemy import select
 
 from wiki.extensions import db
-from wiki.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
-from wiki.markup import extract_headings
-from wiki.merge import merge3
+from wiki.core.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
+from wiki.core.markup import extract_headings
+from wiki.core.diff.merge import merge3
 from wiki.models import Page, Revision, User
 from wiki.services import pages as page_service
 from wiki.services import users
 from wiki.services.errors import DomainError, EditConflict, InvalidInput
-from wiki.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 
 STARTER_USER = "Nexus"
 MAX_DEPTH = 32  # folders deeper than this are not entered (and reported)

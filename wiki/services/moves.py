@@ -5,13 +5,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wiki.extensions import db
-from wiki.markup.redirects import redirect_source, redirect_target
-from wiki.markup.rewrite import rewrite_wikilinks
+from wiki.core.markup.redirects import redirect_source, redirect_target
+from wiki.core.markup.rewrite import rewrite_wikilinks
 from wiki.models import Link, Page, Revision, User
 from wiki.services import rendering, search
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import _same_title, current_revision, write_revision
-from wiki.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 
 MAX_REDIRECT_HOPS = 10
 

@@ -8,15 +8,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
 
 from wiki.extensions import db
-from wiki.markup.redirects import redirect_target
-from wiki.markup.sections import Section, get_section, replace_section, section_text
+from wiki.core.markup.redirects import redirect_target
+from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
 from wiki.services import rendering, search
-from wiki.blame import BlameLine, BlameState
-from wiki.merge import merge3
+from wiki.core.diff.blame import BlameLine, BlameState
+from wiki.core.diff.merge import merge3
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.services.links import sync_links
-from wiki.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_SUMMARY_LENGTH = 300
@@ -146,7 +146,7 @@ BLAME_CACHE = _BlameCache(16 * 1024 * 1024)
 def blame_page(page: Page) -> list[BlameRow]:
     """Each line of the current text with the revision that last changed it.
 
-    The blame of the current revision is built incrementally (wiki.blame.BlameState):
+    The blame of the current revision is built incrementally (wiki.core.diff.blame.BlameState):
     from the cached state of its parent with one diff when there is one, else by streaming
     the page's sources oldest first, a few hundred at a time, so memory stays flat however
     long the history. Only the revisions that still own a line are then loaded, without

@@ -11,12 +11,12 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from wiki.extensions import db
-from wiki.markup import LinkTarget, Rendered, render_markdown, slugify_heading
-from wiki.markup.redirects import redirect_target
-from wiki.markup.wikilinks import WIKILINK_RE, parse_wikilink
+from wiki.core.markup import LinkTarget, Rendered, render_markdown, slugify_heading
+from wiki.core.markup.redirects import redirect_target
+from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import Link, Page, Revision
 from wiki.services import search
-from wiki.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
 
 def page_url(title: str, section: str | None = None, action: str | None = None) -> str:

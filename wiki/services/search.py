@@ -2,16 +2,16 @@
 
 SQLite: an FTS5 table (porter stemming) keyed by page id. PostgreSQL: a stored tsvector
 (English stemming, title weighted above body) with a GIN index, queried through
-websearch_to_tsquery. Both are fed only quoted words from wiki.searchtext.parse_query.
+websearch_to_tsquery. Both are fed only quoted words from wiki.core.searchtext.parse_query.
 """
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, Text, text
 
 from wiki.extensions import db
-from wiki.markup.redirects import redirect_target
+from wiki.core.markup.redirects import redirect_target
 from wiki.models import Page, Revision, UTCDateTime
-from wiki.searchtext import Query, html_to_text, parse_query, snippet
+from wiki.core.searchtext import Query, html_to_text, parse_query, snippet
 
 
 def _sqlite() -> bool:
@@ -56,7 +56,7 @@ def reindex_all() -> int:
 @dataclass(frozen=True)
 class Hit:
     title: str
-    snippet: str  # HTML: escaped text with <mark> around matches (wiki.searchtext.snippet)
+    snippet: str  # HTML: escaped text with <mark> around matches (wiki.core.searchtext.snippet)
     updated: object  # datetime of the current revision
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 
-from wiki.titles import InvalidTitle, normalize_title
+from wiki.core.titles import InvalidTitle, normalize_title
 
 ROLE_RANK = {"reader": 1, "editor": 2, "admin": 3}
 LEVELS = ("public", "read", "account", "edit", "edit_page", "admin")
@@ -123,7 +123,7 @@ def register(app: Flask) -> None:
         if level_for(rule.endpoint, method) not in LEVELS
     )
     if missing:
-        raise RuntimeError("Routes without an access rule in wiki/access.py: " + ", ".join(missing))
+        raise RuntimeError("Routes without an access rule in wiki/web/access.py: " + ", ".join(missing))
     app.before_request(_check_request)
 
 

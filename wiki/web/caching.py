@@ -23,7 +23,7 @@ Two doors lead there. Visitors without any cookie of ours (most readers, and eve
 are answered by ``FastPageViews``, WSGI middleware in front of Flask: no request context,
 session, or hooks, so the headers those would add are added by the middleware itself from
 the same constants (tests/http/test_caching.py compares both answers header by header).
-It serves only when anonymous visitors may read (``wiki.access.decide``, the same rule the
+It serves only when anonymous visitors may read (``wiki.web.access.decide``, the same rule the
 before-request check applies), only URLs the app's own URL map routes to ``pages.view``,
 and falls through to Flask on anything else, including any error. Anonymous visitors who
 do have a session cookie (a CSRF token, a flashed message) use the before-request hook
@@ -48,11 +48,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
 
-from wiki import access
+from wiki.web import access
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
-from wiki.titles import InvalidTitle, canonical_key, title_to_url_path
-from wiki.web import SECURITY_HEADERS
+from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
+from wiki.web.common import SECURITY_HEADERS
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 STATIC_SHORT = "public, max-age=300"
@@ -125,7 +125,7 @@ def _versions(app: Flask) -> Versions:
     for path in sorted(_files(app.static_folder)):
         content = path.read_bytes()
         static[path.relative_to(static_root).as_posix()] = _digest(content, 6)
-    code_root = Path(__file__).resolve().parent
+    code_root = Path(__file__).resolve().parents[1]  # the whole wiki package
     for path in sorted([*_files(app.template_folder), *_files(app.static_folder), *code_root.rglob("*.py")]):
         whole.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
         newest = max(newest, path.stat().st_mtime)

@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from wiki.access import may
+from wiki.web.access import may
 from wiki.extensions import db, login_manager
-from wiki.markup import slugify_heading
+from wiki.core.markup import slugify_heading
 from wiki.models import User, utcnow
-from wiki.titles import title_to_url_path
+from wiki.core.titles import title_to_url_path
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -24,7 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# On every response (wiki.caching.FastPageViews adds them to the answers it gives itself).
+# On every response (wiki.web.caching.FastPageViews adds them to the answers it gives itself).
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),

@@ -4,9 +4,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from wiki.extensions import db
-from wiki.ratelimit import RateLimited
+from wiki.web.ratelimit import RateLimited
 from wiki.services.errors import Conflict, DomainError, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.titles import InvalidTitle
+from wiki.core.titles import InvalidTitle
 
 DOMAIN_STATUS = ((NotFound, 404), (StaleRevision, 409), (EditConflict, 409), (Conflict, 409), (InvalidInput, 400))
 

@@ -1,4 +1,4 @@
-"""Running behind a reverse proxy: trusted forwarded headers. (Static URL versions: wiki.caching.)"""
+"""Running behind a reverse proxy: trusted forwarded headers. (Static URL versions: wiki.web.caching.)"""
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 

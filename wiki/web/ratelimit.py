@@ -7,7 +7,7 @@ limits are checked by name from the views that need them, rather than by decorat
 because what counts differs: only *failed* logins count, and a refused save must come back
 in the editor with the user's text, not as a bare error page.
 
-A refused request raises ``RateLimited``; wiki.errors turns it into a 429 page with a
+A refused request raises ``RateLimited``; wiki.web.errors turns it into a 429 page with a
 ``Retry-After`` header, and the edit view catches it to keep the user's text.
 """
 import math

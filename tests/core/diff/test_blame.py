@@ -1,12 +1,12 @@
-"""Unit tests for wiki.blame (pure: no app, no database)."""
+"""Unit tests for wiki.core.diff.blame (pure: no app, no database)."""
 
 import dataclasses
 import random
 
 import pytest
 
-from wiki import blame as blame_module
-from wiki.blame import BlameLine, blame
+from wiki.core.diff import blame as blame_module
+from wiki.core.diff.blame import BlameLine, blame
 
 
 def origins(revisions):

@@ -1,12 +1,12 @@
-"""Unit tests for wiki.merge (pure: no app, no database)."""
+"""Unit tests for wiki.core.diff.merge (pure: no app, no database)."""
 
 import dataclasses
 import random
 
 import pytest
 
-from wiki import merge
-from wiki.merge import ConflictRegion, MergeResult, merge3
+from wiki.core.diff import merge
+from wiki.core.diff.merge import ConflictRegion, MergeResult, merge3
 
 
 def text(*lines, final_newline=True):

@@ -1,12 +1,12 @@
-"""Unit tests for wiki.textdiff (pure: no app, no database)."""
+"""Unit tests for wiki.core.diff.textdiff (pure: no app, no database)."""
 
 import dataclasses
 import difflib
 
 import pytest
 
-from wiki import textdiff
-from wiki.textdiff import (
+from wiki.core.diff import textdiff
+from wiki.core.diff.textdiff import (
     MAX_WORD_DIFF_LINE_LENGTH,
     Diff,
     DiffLine,

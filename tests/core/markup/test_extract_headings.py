@@ -1,7 +1,7 @@
 """extract_headings gives exactly the headings a full rendering gives, for less work."""
 import pytest
 
-from wiki.markup import extract_headings, render_markdown
+from wiki.core.markup import extract_headings, render_markdown
 
 SOURCES = [
     "# Title\n\ntext\n\n## Part\n\n## Part\n\nSetext\n------\n",

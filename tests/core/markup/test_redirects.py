@@ -1,6 +1,6 @@
 import pytest
 
-from wiki.markup.redirects import redirect_source, redirect_target
+from wiki.core.markup.redirects import redirect_source, redirect_target
 
 
 @pytest.mark.parametrize("source, target", [

@@ -4,8 +4,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.unit.test_sanitize import HOSTILE_HTML, assert_safe
-from wiki.markup import (
+from tests.core.markup.test_sanitize import HOSTILE_HTML, assert_safe
+from wiki.core.markup import (
     Heading,
     LinkTarget,
     OutgoingLink,

@@ -1,7 +1,7 @@
 """Properties of the rendering pipeline on random Markdown/HTML mixtures (hypothesis).
 
 Whatever an author types: render_markdown never raises, everything it returns is inside
-the allowlist (tests.unit.test_sanitize.assert_safe, an independent stdlib parser), and
+the allowlist (tests.core.markup.test_sanitize.assert_safe, an independent stdlib parser), and
 sanitizing its output again changes nothing. Inputs are built from fragments that matter to
 the parsers (tags, attributes, quotes, entities, Markdown syntax, wiki links, Unicode), so
 random search reaches the interesting corners far more often than random text would.
@@ -14,9 +14,9 @@ import html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_sanitize import assert_safe
-from wiki.markup import LinkTarget, render_markdown, sanitize_html
-from wiki.markup.sanitize import preformatted_text
+from tests.core.markup.test_sanitize import assert_safe
+from wiki.core.markup import LinkTarget, render_markdown, sanitize_html
+from wiki.core.markup.sanitize import preformatted_text
 
 SETTINGS = settings(
     max_examples=300,
@@ -125,7 +125,7 @@ def test_plain_text_fallback_is_a_fixed_point_showing_the_text(text):
 @settings(SETTINGS, max_examples=15)  # each re-sanitizes ~100 KB of text: slow in bleach
 @given(st.lists(FRAGMENT, min_size=1, max_size=20).map("".join))
 def test_pages_over_the_budget_are_shown_as_text_safely(chunk):
-    from wiki.markup.render import MAX_MARKUP_COST, markup_cost
+    from wiki.core.markup.render import MAX_MARKUP_COST, markup_cost
 
     source = chunk * (MAX_MARKUP_COST // max(1, markup_cost(chunk)) + 1)
     if markup_cost(source) <= MAX_MARKUP_COST:
@@ -145,7 +145,7 @@ def test_a_form_feed_between_text_is_stable():
 
 
 def test_code_beyond_the_highlighting_budget_is_shown_plain():
-    from wiki.markup.render import MAX_HIGHLIGHTED_CHARS
+    from wiki.core.markup.render import MAX_HIGHLIGHTED_CHARS
 
     small = "```python\nx = 1\n```\n\n"
     big = "```python\n" + "a b c d e f g h\n" * (MAX_HIGHLIGHTED_CHARS // 16 + 1) + "```\n\n"

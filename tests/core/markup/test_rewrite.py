@@ -1,6 +1,6 @@
 import pytest
 
-from wiki.markup.rewrite import rewrite_wikilinks
+from wiki.core.markup.rewrite import rewrite_wikilinks
 
 
 def is_old(target):

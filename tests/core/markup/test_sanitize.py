@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from wiki.markup import sanitize_html
-from wiki.markup.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, is_external_url
+from wiki.core.markup import sanitize_html
+from wiki.core.markup.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, is_external_url
 
 # Never allowed, whatever ALLOWED_TAGS says.
 FORBIDDEN_TAGS = {

@@ -1,7 +1,7 @@
 """Sections of a Markdown source: which lines belong to which heading."""
 import pytest
 
-from wiki.markup.sections import find_sections, get_section, replace_section, section_text
+from wiki.core.markup.sections import find_sections, get_section, replace_section, section_text
 
 DOC = """Intro text.
 

@@ -1,8 +1,8 @@
 """Wiki-link parsing, labels, the default resolver and the heading slug they share."""
 import pytest
 
-from wiki.markup import LinkTarget, OutgoingLink, default_resolver, render_markdown, slugify_heading
-from wiki.markup.wikilinks import MAX_TARGET_LENGTH, default_label, parse_wikilink
+from wiki.core.markup import LinkTarget, OutgoingLink, default_resolver, render_markdown, slugify_heading
+from wiki.core.markup.wikilinks import MAX_TARGET_LENGTH, default_label, parse_wikilink
 
 
 @pytest.mark.parametrize("inner, link, label", [
@@ -66,7 +66,7 @@ def test_default_resolver_section_matches_heading_id():
 
 
 def test_slug_is_shared_with_render_module():
-    from wiki.markup import render as render_module
+    from wiki.core.markup import render as render_module
     assert render_module.slugify_heading is slugify_heading
 
 

@@ -1,4 +1,4 @@
 """Administration: users and roles, invitations, the audit log."""
-from wiki.admin.views import bp
+from wiki.blueprints.admin.views import bp
 
 __all__ = ["bp"]

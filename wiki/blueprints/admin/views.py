@@ -1,9 +1,9 @@
-"""Admin pages (access: wiki.access, admins only). Thin: parse the request, call a service, render."""
+"""Admin pages (access: wiki.web.access, admins only). Thin: parse the request, call a service, render."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from wiki.admin.forms import ActiveForm, ConfirmForm, InvitationForm, RoleForm
-from wiki.history.views import int_arg
+from wiki.blueprints.admin.forms import ActiveForm, ConfirmForm, InvitationForm, RoleForm
+from wiki.blueprints.history.views import int_arg
 from wiki.models import ROLES
 from wiki.services import admin
 from wiki.services.errors import DomainError

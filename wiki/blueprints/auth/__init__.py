@@ -1,4 +1,4 @@
 """Accounts: register, log in, log out."""
-from wiki.auth.views import bp
+from wiki.blueprints.auth.views import bp
 
 __all__ = ["bp"]

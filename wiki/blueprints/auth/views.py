@@ -1,13 +1,13 @@
-"""Register, log in, log out, change one's password. Rate limits: wiki.ratelimit."""
+"""Register, log in, log out, change one's password. Rate limits: wiki.web.ratelimit."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from wiki import ratelimit
-from wiki.auth.forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
+from wiki.web import ratelimit
+from wiki.blueprints.auth.forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
 from wiki.extensions import db
 from wiki.services import admin, users
 from wiki.services.errors import InvalidInput
-from wiki.web import is_safe_next
+from wiki.web.common import is_safe_next
 
 bp = Blueprint("auth", __name__)
 

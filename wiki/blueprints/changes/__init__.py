@@ -1,4 +1,4 @@
 """Recent changes, user contributions and Atom feeds."""
-from wiki.changes.views import bp
+from wiki.blueprints.changes.views import bp
 
 __all__ = ["bp"]

@@ -1,4 +1,4 @@
 """Revision history: list, old revisions, diffs, revert."""
-from wiki.history.views import bp
+from wiki.blueprints.history.views import bp
 
 __all__ = ["bp"]

@@ -5,12 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import Regexp
 
-from wiki import caching
-from wiki.pages.views import load
+from wiki.web import caching
+from wiki.blueprints.pages.views import load
 from wiki.services import pages as page_service
 from wiki.services.errors import StaleRevision
-from wiki.textdiff import diff_texts
-from wiki.web import canonical_redirect, wiki_url
+from wiki.core.diff.textdiff import diff_texts
+from wiki.web.common import canonical_redirect, wiki_url
 
 bp = Blueprint("history", __name__)
 

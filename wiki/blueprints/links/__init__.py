@@ -1,4 +1,4 @@
 """The link graph as pages: backlinks, all pages, wanted pages, orphaned pages."""
-from wiki.links.views import bp
+from wiki.blueprints.links.views import bp
 
 __all__ = ["bp"]

@@ -1,9 +1,9 @@
 """Views over the Link table. Thin: call a service, render."""
 from flask import Blueprint, render_template
 
-from wiki.pages.views import load
+from wiki.blueprints.pages.views import load
 from wiki.services import links
-from wiki.web import canonical_redirect
+from wiki.web.common import canonical_redirect
 
 bp = Blueprint("links", __name__)
 

@@ -1,4 +1,4 @@
 """Renaming, deleting and restoring pages."""
-from wiki.moves.views import bp
+from wiki.blueprints.moves.views import bp
 
 __all__ = ["bp"]

@@ -2,19 +2,19 @@
 from flask import Blueprint, abort, flash, redirect, render_template
 from flask_login import current_user
 
-from wiki.moves.forms import ConfirmForm, RenameForm
-from wiki.pages.views import load
+from wiki.blueprints.moves.forms import ConfirmForm, RenameForm
+from wiki.blueprints.pages.views import load
 from wiki.services import moves
 from wiki.services import pages as page_service
 from wiki.services.errors import Conflict, InvalidInput
-from wiki.titles import InvalidTitle
-from wiki.web import canonical_redirect, wiki_url
+from wiki.core.titles import InvalidTitle
+from wiki.web.common import canonical_redirect, wiki_url
 
 bp = Blueprint("moves", __name__)
 
 
 def editable_page(title: str, endpoint: str):
-    """(page, redirect-or-None) for a live page; 404 otherwise (access: wiki.access)."""
+    """(page, redirect-or-None) for a live page; 404 otherwise (access: wiki.web.access)."""
     display, page = load(title)
     if page is None:
         abort(404, description=f"There is no page called “{display}”.")

@@ -1,4 +1,4 @@
 """Reading and editing pages."""
-from wiki.pages.views import bp
+from wiki.blueprints.pages.views import bp
 
 __all__ = ["bp"]

@@ -2,19 +2,19 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
 from flask_login import current_user
 
-from wiki import caching
-from wiki.markup import slugify_heading
-from wiki.markup.redirects import redirect_target
-from wiki.markup.sections import get_section
-from wiki import ratelimit
-from wiki.access import access_denied
-from wiki.pages.forms import EditForm, ProtectForm
+from wiki.web import caching
+from wiki.core.markup import slugify_heading
+from wiki.core.markup.redirects import redirect_target
+from wiki.core.markup.sections import get_section
+from wiki.web import ratelimit
+from wiki.web.access import access_denied
+from wiki.blueprints.pages.forms import EditForm, ProtectForm
 from wiki.services import admin, moves, rendering
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.textdiff import diff_texts
-from wiki.titles import InvalidTitle, normalize_title
-from wiki.web import canonical_redirect, wiki_url
+from wiki.core.diff.textdiff import diff_texts
+from wiki.core.titles import InvalidTitle, normalize_title
+from wiki.web.common import canonical_redirect, wiki_url
 
 bp = Blueprint("pages", __name__)
 

@@ -1,4 +1,4 @@
 """Full-text search."""
-from wiki.search.views import bp
+from wiki.blueprints.search.views import bp
 
 __all__ = ["bp"]

@@ -1,11 +1,11 @@
 """The search page. Thin: parse the request, call the search service, render."""
 from flask import Blueprint, render_template, request
 
-from wiki.history.views import int_arg
-from wiki.pages.views import valid_title
+from wiki.blueprints.history.views import int_arg
+from wiki.blueprints.pages.views import valid_title
 from wiki.services import pages as page_service
 from wiki.services import search as search_service
-from wiki.titles import normalize_title
+from wiki.core.titles import normalize_title
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20

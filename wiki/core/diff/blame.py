@@ -1,13 +1,13 @@
 """Blame: which revision last changed each line of a page.
 
-Pure: standard library and wiki.textdiff only. Choices worth knowing:
+Pure: standard library and wiki.core.diff.textdiff only. Choices worth knowing:
 
 * Incremental: revisions are walked oldest to newest keeping an origin per
   current line. Each revision is diffed against the previous one only
   (``difflib.SequenceMatcher`` on line lists): equal lines keep their origin,
   inserted or replaced lines get the revision's index. Cost is one diff per
   revision; identical consecutive revisions are skipped without a diff.
-* Lines are split like ``wiki.textdiff`` and ``wiki.merge``: "\\r\\n" and
+* Lines are split like ``wiki.core.diff.textdiff`` and ``wiki.core.diff.merge``: "\\r\\n" and
   "\\r" become "\\n", split on "\\n" only, and a final newline does not create
   a line. So a revision that only changes line endings or the final newline
   changes no origin.
@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from wiki.textdiff import common_ends
+from wiki.core.diff.textdiff import common_ends
 
 __all__ = ["BlameLine", "BlameState", "blame", "EXACT_MATCH_BUDGET"]
 
@@ -40,7 +40,7 @@ __all__ = ["BlameLine", "BlameState", "blame", "EXACT_MATCH_BUDGET"]
 # for which the exact, autojunk=False matcher is used. Its cost grows with
 # that number and can be cubic on crafted input (~40 ms at 20,000 pairs);
 # above it the default autojunk heuristic keeps the diff fast. Same value as
-# in wiki.merge, kept separate so each module stands alone.
+# in wiki.core.diff.merge, kept separate so each module stands alone.
 EXACT_MATCH_BUDGET = 20_000
 
 

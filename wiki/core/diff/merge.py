@@ -5,11 +5,11 @@ Used when an editor saves a page whose base revision is no longer current:
 revision (someone else's save) and ``yours`` the editor's text. ``merge3``
 returns the merged text, or the conflicting regions plus the text with
 git-style conflict markers for the editor to resolve. Pure: standard library
-and wiki.textdiff only.
+and wiki.core.diff.textdiff only.
 
 How it works, and choices worth knowing:
 
-* Lines are split like ``wiki.textdiff``: "\\r\\n" and "\\r" become "\\n",
+* Lines are split like ``wiki.core.diff.textdiff``: "\\r\\n" and "\\r" become "\\n",
   lines are split on "\\n" only (not ``str.splitlines()``, which also breaks
   on U+2028, form feed...) and a final newline does not create a line.
 * Each side is diffed against base, giving "hunks": a base range [lo, hi) and
@@ -73,7 +73,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
-from wiki.textdiff import common_ends
+from wiki.core.diff.textdiff import common_ends
 
 __all__ = ["ConflictRegion", "MergeResult", "merge3", "EXACT_MATCH_BUDGET"]
 

@@ -758,7 +758,7 @@ _HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"<>]+)"([^>]*)>(.*?)</\1>', re.
 
 
 def _mark_sections(source: str, nonce: str) -> str:
-    """Put a marker comment before each section heading (see wiki.markup.sections).
+    """Put a marker comment before each section heading (see wiki.core.markup.sections).
 
     Section numbers come from the source, not from the HTML: the marker tells which
     rendered heading starts section N, so an edit link can never point at the wrong one.
