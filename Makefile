@@ -27,8 +27,10 @@ serve: venv
 	$(FLASK) load-starter
 	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
-## Run all tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set; browser tests in Chromium).
+## Check the layer contracts (.importlinter), then run all tests (SQLite; PostgreSQL too when
+## TEST_DATABASE_URL is set; browser tests in Chromium).
 test: venv chromium
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 chromium:

@@ -95,8 +95,8 @@ def test_a_rendering_made_before_the_lock_is_redone_when_a_link_target_changed(c
 
     real_prepare = rendering.prepare
 
-    def prepare_then_rival_creates_target(title, source):
-        prepared = real_prepare(title, source)
+    def prepare_then_rival_creates_target(title, source, **options):
+        prepared = real_prepare(title, source, **options)
         if title == "Linking":
             pages.save_page("Target", "## Part\n", "", None, base_revision=0)  # the other editor
         return prepared
@@ -107,8 +107,8 @@ def test_a_rendering_made_before_the_lock_is_redone_when_a_link_target_changed(c
     assert 'href="/wiki/Target#part"' in revision.html
 
     # An edit of an existing page: the target's heading is renamed between render and lock.
-    def prepare_then_rival_renames_heading(title, source):
-        prepared = real_prepare(title, source)
+    def prepare_then_rival_renames_heading(title, source, **options):
+        prepared = real_prepare(title, source, **options)
         if title == "Linking":
             pages.save_page("Target", "## Other\n", "", None, base_revision=1)
         return prepared

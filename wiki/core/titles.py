@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 __all__ = [
     "MAX_TITLE_LENGTH",
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidTitle",
     "normalize_title",
     "canonical_key",
+    "Title",
     "title_to_url_path",
     "is_canonical_url_spelling",
     "parent_titles",
@@ -141,13 +143,40 @@ def normalize_title(raw: str) -> str:
 
 def canonical_key(title: str) -> str:
     """Return the case-insensitive key under which a title is unique and looked up."""
-    display = normalize_title(title)
+    return _fold(normalize_title(title))
+
+
+def _fold(display: str) -> str:
+    """The key of an already normalized title."""
     # Unicode "canonical caseless match" is NFD(casefold(NFD(x))): casefold
     # alone is not closed under normalization for a few characters. The key
     # is recomposed to NFC only so that it stays short and readable in the
     # database; NFC of equal NFD strings is equal, so matching is unchanged.
     folded = unicodedata.normalize("NFD", display).casefold()
     return unicodedata.normalize("NFC", folded)
+
+
+@dataclass(frozen=True)
+class Title:
+    """A valid title, normalized once at the edge: its display form and its lookup key.
+
+    Views and services pass this down instead of the raw string, so a save normalizes its
+    title once, not at every layer it passes through.
+    """
+
+    display: str
+    key: str
+
+    @classmethod
+    def parse(cls, raw: "str | Title") -> "Title":
+        """The Title for user input or a URL segment; raises InvalidTitle."""
+        if isinstance(raw, Title):
+            return raw
+        display = normalize_title(raw)
+        return cls(display, _fold(display))
+
+    def __str__(self) -> str:
+        return self.display
 
 
 def title_to_url_path(title: str) -> str:

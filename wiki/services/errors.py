@@ -1,8 +1,11 @@
-"""Domain errors. Each carries a message fit to show a user; views map them to responses."""
+"""Domain errors. Each carries a message fit to show a user; views map them to responses.
 
+The input errors are defined in the core (``wiki.core.errors``) and re-exported here, so a
+view catches every domain error from this one module.
+"""
+from wiki.core.errors import BodyTooLarge, Conflict, DomainError, InvalidInput
 
-class DomainError(Exception):
-    """Base class: ``str(error)`` is a clear message for the user."""
+__all__ = ["BodyTooLarge", "Conflict", "DomainError", "EditConflict", "InvalidInput", "NotFound", "StaleRevision"]
 
 
 class NotFound(DomainError):
@@ -35,19 +38,3 @@ class EditConflict(DomainError):
         )
         self.current, self.base_number, self.base_source = current, base_number, base_source
         self.yours, self.merge = yours, merge
-
-
-class BodyTooLarge(DomainError):
-    """A page body over the configured size limit."""
-
-
-class InvalidInput(DomainError):
-    """A value that fails validation; ``field`` names the input at fault, if one is."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class Conflict(InvalidInput):
-    """A value that clashes with an existing one (a taken username ...)."""

@@ -11,7 +11,7 @@ from wiki.models import Link, Page, Revision, User
 from wiki.services import rendering, search
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import _same_title, current_revision, write_revision
-from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.titles import InvalidTitle, Title, canonical_key
 
 MAX_REDIRECT_HOPS = 10
 
@@ -27,7 +27,7 @@ def _is_key(key: str):
     return lambda target: _same_title(target, key)
 
 
-def rename_page(page: Page, new_title: str, actor: User, leave_redirect: bool = True,
+def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirect: bool = True,
                 rewrite_links: bool = False) -> RenameResult:
     """Give ``page`` (and its whole history) a new title, in one transaction.
 
@@ -35,8 +35,8 @@ def rename_page(page: Page, new_title: str, actor: User, leave_redirect: bool = 
     ``rewrite_links`` every live page linking to the old title gets a new revision whose
     links point at the new one. Pages linking to either title are re-rendered.
     """
-    new_display = normalize_title(new_title)
-    new_key = canonical_key(new_title)
+    parsed = Title.parse(new_title)  # normalized once; raises InvalidTitle
+    new_display, new_key = parsed.display, parsed.key
     old_title, old_key = page.title, page.title_key
     if new_display == old_title:
         raise InvalidInput("The new title is the same as the old one.", field="new_title")

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
 
-from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_target
+from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
 from wiki.services import rendering, search
@@ -16,10 +16,11 @@ from wiki.core.diff.blame import BlameLine, BlameState
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.services.links import sync_links
-from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
+from wiki.core.edits import MAX_SUMMARY_LENGTH, UNPARSED, Edit, Unparsed, check_size
+from wiki.core.titles import InvalidTitle, Title, canonical_key
 
 DEFAULT_MAX_BYTES = 1024 * 1024
-MAX_SUMMARY_LENGTH = 300
+__all__ = ["MAX_SUMMARY_LENGTH", "Edit", "Title", "check_size"]  # re-exported for views and forms
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,16 @@ def _same_title(title: str, key: str) -> bool:
         return False
 
 
-def find_deleted_page(title: str) -> Page | None:
+def find_deleted_page(title: str | Title) -> Page | None:
     """The deleted page holding this title, or None."""
     return db.session.scalar(
-        select(Page).where(Page.title_key == canonical_key(title), Page.deleted.is_(True))
+        select(Page).where(Page.title_key == Title.parse(title).key, Page.deleted.is_(True))
     )
 
 
-def find_page(title: str) -> Page | None:
+def find_page(title: str | Title) -> Page | None:
     """The live page with this title in any spelling, or None. Raises InvalidTitle."""
-    key = canonical_key(title)
+    key = Title.parse(title).key
     return db.session.scalar(
         select(Page)
         .options(joinedload(Page.current_revision).joinedload(Revision.author))
@@ -54,11 +55,12 @@ def find_page(title: str) -> Page | None:
     )
 
 
-def get_page(title: str) -> Page:
+def get_page(title: str | Title) -> Page:
     """Like find_page, but a missing page raises NotFound."""
+    title = Title.parse(title)
     page = find_page(title)
     if page is None:
-        raise NotFound(f"There is no page called “{normalize_title(title)}”.")
+        raise NotFound(f"There is no page called “{title.display}”.")
     return page
 
 
@@ -201,7 +203,7 @@ SAVE_ATTEMPTS = 5  # a save that races another one is merged again this many tim
 
 
 def save_page(
-    title: str,
+    title: str | Title,
     body: str,
     summary: str,
     author: User | None,
@@ -210,29 +212,30 @@ def save_page(
     minor: bool = False,
     merge: bool = True,
 ) -> SaveResult:
-    """Save ``body`` as a new revision of the page ``title`` (creating the page if needed).
+    """Validate plain values into an Edit and save it (``save_edit``): for callers such as the
+    importer and the CLI that hold no Edit yet."""
+    name = Title.parse(title)
+    edit = Edit.make(name, body, summary, max_bytes=max_bytes, base_revision=base_revision, minor=minor)
+    return save_edit(edit, author, max_bytes=max_bytes, merge=merge)
 
-    ``base_revision`` is the revision number the editor started from (None or 0 for a new
-    page). If the page has moved on since, the edit is merged three-way with the newer
+
+def save_edit(edit: Edit, author: User | None, max_bytes: int = DEFAULT_MAX_BYTES,
+              merge: bool = True) -> SaveResult:
+    """Save ``edit`` as a new revision of its page (creating the page if needed).
+
+    ``edit.base_revision`` is the revision number the editor started from (None or 0 for a
+    new page). If the page has moved on since, the edit is merged three-way with the newer
     revision (``merged_with`` says which); overlapping changes raise EditConflict and
     nothing is written. With ``merge=False`` a stale base raises StaleRevision instead.
-    An identical body writes nothing and returns ``created=False``.
+    An identical body writes nothing and returns ``created=False``. ``max_bytes`` bounds a
+    merged body. The edit was validated when it was made and is not checked again.
     """
-    display, key = normalize_title(title), canonical_key(title)
-    check_size(body, max_bytes)
-    summary = " ".join(summary.split())
-    if len(summary) > MAX_SUMMARY_LENGTH:
-        raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
-    target = redirect_target(body)
-    if target is not None and _same_title(target, key):
-        raise InvalidInput("A page cannot redirect to itself.")
-
     for _ in range(SAVE_ATTEMPTS):
         try:
-            return _save_once(display, key, body, summary, author, base_revision, max_bytes, minor, merge)
+            return _save_once(edit, author, max_bytes, merge)
         except (IntegrityError, _Raced):
             db.session.rollback()  # another save got in first: read the page again and retry
-    existing = db.session.scalar(select(Page).where(Page.title_key == key))
+    existing = db.session.scalar(select(Page).where(Page.title_key == edit.title.key))
     raise StaleRevision(current_revision(existing.id) if existing else None)
 
 
@@ -240,28 +243,23 @@ class _Raced(Exception):
     """The page moved on between reading it and writing the new revision."""
 
 
-def check_size(body: str, max_bytes: int) -> None:
-    """Raise BodyTooLarge if ``body`` is over ``max_bytes`` of UTF-8."""
-    size = len(body.encode("utf-8"))
-    if size > max_bytes:
-        raise BodyTooLarge(f"The page is {size:,} bytes; the limit is {max_bytes:,} bytes. Nothing was saved.")
-
-
-def _save_once(display, key, body, summary, author, base_revision, max_bytes, minor, merge) -> SaveResult:
-    page = db.session.scalar(select(Page).where(Page.title_key == key))
+def _save_once(edit: Edit, author: User | None, max_bytes: int, merge: bool) -> SaveResult:
+    page = db.session.scalar(select(Page).where(Page.title_key == edit.title.key))
     merged_with = None
+    base_revision = edit.base_revision
     if page is None:
         if base_revision:
             raise StaleRevision(None)  # the page the editor started from is gone
-        prepared = rendering.prepare(display, body)
-        page = Page(title=display, title_key=key)
+        prepared = rendering.prepare(edit.title.display, edit.body, redirect=edit.redirect)
+        page = Page(title=edit.title.display, title_key=edit.title.key)
         db.session.add(page)
         parent = None
     else:
         if page.deleted:
             raise NotFound(f"“{page.title}” has been deleted; an administrator can restore it.")
         unlocked = current_revision(page.id)  # rendering before the lock: see rendering.prepare
-        prepared = None if unlocked is not None and unlocked.source == body else rendering.prepare(page.title, body)
+        prepared = (None if unlocked is not None and unlocked.source == edit.body
+                    else rendering.prepare(page.title, edit.body, redirect=edit.redirect))
         _lock(page)
         parent = current_revision(page.id)
         if base_revision != parent.number:
@@ -270,15 +268,15 @@ def _save_once(display, key, body, summary, author, base_revision, max_bytes, mi
             base_source = _revision_source(page, base_revision) if base_revision else ""
             if base_source is None:
                 raise StaleRevision(parent)
-            result = merge3(base_source, parent.source, body)
+            result = merge3(base_source, parent.source, edit.body)
             if not result.clean:
-                raise EditConflict(parent, base_revision or 0, base_source, body, result)
-            body, merged_with = result.merged, parent
-            check_size(body, max_bytes)
-        if body == parent.source:
+                raise EditConflict(parent, base_revision or 0, base_source, edit.body, result)
+            edit, merged_with = edit.with_body(result.merged, max_bytes), parent
+        if edit.body == parent.source:
             return SaveResult(page, parent, created=False, merged_with=merged_with)
     try:
-        revision = write_revision(page, parent, body, summary, author, minor=minor, prepared=prepared)
+        revision = write_revision(page, parent, edit.body, edit.summary, author, minor=edit.minor,
+                                  prepared=prepared, redirect=edit.redirect)
         db.session.commit()
     except StaleRevision:
         raise _Raced() from None
@@ -303,16 +301,19 @@ def _revision_source(page: Page, number: int) -> str | None:
 
 
 def write_revision(page: Page, parent: Revision | None, body: str, summary: str, author: User | None,
-                   minor: bool = False, prepared: rendering.Prepared | None = None) -> Revision:
+                   minor: bool = False, prepared: rendering.Prepared | None = None,
+                   redirect: str | None | Unparsed = UNPARSED) -> Revision:
     """Add a revision after ``parent`` and make it current, in the caller's transaction.
 
     ``prepared``: a rendering of ``body`` made before the caller locked the page, used if
     its link targets are unchanged. Raises IntegrityError or StaleRevision if another save
     got there first: the page only moves forward from the revision the writer started from
-    (check-and-set).
+    (check-and-set). ``redirect``: the body's redirect target when the caller parsed it.
     """
     db.session.flush()  # a concurrent creation of the same title fails here
-    rendered = rendering.render_locked(page.title, body, prepared)
+    if redirect is UNPARSED:
+        redirect = redirect_target(body)
+    rendered = rendering.render_locked(page.title, body, prepared, redirect=redirect)
     revision = Revision(
         page_id=page.id,
         number=parent.number + 1 if parent else 1,
@@ -321,7 +322,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
         summary=summary,
         minor=minor,
         source=body,
-        size=len(body.encode("utf-8")),
+        size=len(body.encode("utf-8")),  # the one measure that is stored
         parent_size=parent.size if parent else 0,
     )
     rendering.apply(revision, rendered)
@@ -339,7 +340,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
     if moved != 1:
         raise StaleRevision(None)
     sync_links(page, rendered)
-    search.index_page(page, revision)
+    search.index_page(page, revision, redirect=redirect)
     if parent is None:  # links to this title turn from red to blue
         rendering.rerender_linking_pages({page.title_key})
     elif revision.headings != parent.headings:  # section links may turn valid or broken
@@ -350,15 +351,11 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
 def revert_page(page: Page, number: int, author: User | None, base_revision: int) -> SaveResult:
     """Make a new revision whose source is that of revision ``number``; history is kept."""
     old = get_revision(page, number)
-    return save_page(
-        page.title,
-        old.source,
-        f"Reverted to revision {number}",
-        author,
-        base_revision=base_revision,
-        max_bytes=max(DEFAULT_MAX_BYTES, old.size),
-        merge=False,  # a revert of a page that changed meanwhile must be looked at again
-    )
+    max_bytes = max(DEFAULT_MAX_BYTES, old.size)
+    edit = Edit.make(Title(page.title, page.title_key), old.source, f"Reverted to revision {number}",
+                     max_bytes=max_bytes, base_revision=base_revision)
+    # merge=False: a revert of a page that changed meanwhile must be looked at again
+    return save_edit(edit, author, max_bytes=max_bytes, merge=False)
 
 
 def find_section(page: Page, number: int) -> tuple[Section, str]:
@@ -385,6 +382,7 @@ def save_section(
 
     The section is put back into the text of ``base_revision`` (where its number was
     counted); if the page moved on since, that whole text is merged like any stale edit.
+    The spliced text is validated once, as an Edit of the page.
     """
     base_source = _revision_source(page, base_revision)
     if base_source is None:
@@ -394,4 +392,6 @@ def save_section(
         raise NotFound(f"“{page.title}” has no section {number}; it may have been removed. "
                        "Edit the whole page instead.")
     body = replace_section(base_source, section, text)
-    return save_page(page.title, body, summary, author, base_revision, max_bytes, minor=minor)
+    edit = Edit.make(Title(page.title, page.title_key), body, summary, max_bytes=max_bytes,
+                     base_revision=base_revision, minor=minor)
+    return save_edit(edit, author, max_bytes=max_bytes)

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from wiki.core.edits import UNPARSED, Unparsed
 from wiki.extensions import db
 from wiki.core.markup import LinkTarget, Rendered, render_markdown, slugify_heading
 from wiki.core.markup.redirects import redirect_target
@@ -136,10 +137,12 @@ class PreloadedResolver(Resolver):
         self._cache.update(dict.fromkeys(keys - self._cache.keys()))
 
 
-def render(title: str, source: str, resolver: Resolver | None = None) -> Rendered:
+def render(title: str, source: str, resolver: Resolver | None = None,
+           redirect: str | None | Unparsed = UNPARSED) -> Rendered:
     """Render a page's source to sanitized HTML, resolving its links against the database
-    (or through ``resolver``)."""
-    target = redirect_target(source)
+    (or through ``resolver``). ``redirect``: the source's redirect target, if the caller
+    parsed it already (a save validated it in its Edit)."""
+    target = redirect_target(source) if redirect is UNPARSED else redirect
     if target is not None:
         # "#REDIRECT [[X]]" would render as a heading; show it as what it means.
         return render_markdown(f"This page redirects to [[{target}]].", resolver or Resolver())
@@ -158,7 +161,7 @@ class Prepared:
     resolver: Resolver
 
 
-def prepare(title: str, source: str) -> Prepared:
+def prepare(title: str, source: str, redirect: str | None | Unparsed = UNPARSED) -> Prepared:
     """Render a source that is about to be saved, before the save locks anything.
 
     Rendering is most of a save's cost. Done first, and without flushing the session's
@@ -168,17 +171,18 @@ def prepare(title: str, source: str) -> Prepared:
     """
     resolver = Resolver()
     with db.session.no_autoflush:
-        rendered = render(title, source, resolver)
+        rendered = render(title, source, resolver, redirect=redirect)
     return Prepared(title, source, rendered, resolver)
 
 
-def render_locked(title: str, source: str, prepared: Prepared | None = None) -> Rendered:
+def render_locked(title: str, source: str, prepared: Prepared | None = None,
+                  redirect: str | None | Unparsed = UNPARSED) -> Rendered:
     """The rendering to store, called once the save holds its lock: ``prepared`` if it is
     for this very title and source and no link target changed since, else a new one."""
     if (prepared is not None and prepared.title == title and prepared.source == source
             and prepared.resolver.unchanged()):
         return prepared.rendered
-    return render(title, source)
+    return render(title, source, redirect=redirect)
 
 
 def apply(revision: Revision, rendered: Rendered) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, Text, text
 
+from wiki.core.edits import UNPARSED, Unparsed
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_target
 from wiki.models import Page, Revision, UTCDateTime
@@ -18,10 +19,13 @@ def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def index_page(page: Page, revision: Revision) -> None:
-    """Put a page's current text in the index, in the caller's transaction."""
+def index_page(page: Page, revision: Revision, redirect: str | None | Unparsed = UNPARSED) -> None:
+    """Put a page's current text in the index, in the caller's transaction. ``redirect``:
+    the revision's redirect target (None: not a redirect) when the caller parsed it already."""
     unindex_page(page)
-    if page.deleted or redirect_target(revision.source) is not None:
+    if redirect is UNPARSED:
+        redirect = redirect_target(revision.source)
+    if page.deleted or redirect is not None:
         return  # deleted pages and redirects are not search results
     body = html_to_text(revision.html)
     if _sqlite():

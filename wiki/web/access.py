@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 
-from wiki.core.titles import InvalidTitle, normalize_title
 
 ROLE_RANK = {"reader": 1, "editor": 2, "admin": 3}
 LEVELS = ("public", "read", "account", "edit", "edit_page", "admin")
@@ -128,15 +127,12 @@ def register(app: Flask) -> None:
 
 
 def _page_is_protected() -> bool:
-    from wiki.services import pages as page_service
+    from wiki.web import lookup  # lookup -> common -> access: imported when first needed
 
     raw = (request.view_args or {}).get("title")
     if raw is None:
         return False
-    try:
-        page = page_service.find_page(normalize_title(raw))
-    except InvalidTitle:
-        return False  # the view answers 404 for a title no page can have
+    _title, page = lookup.find(raw)  # the view reuses this look-up; a bad title is its 404
     return page is not None and page.protection == "admin"
 
 

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from wiki.blueprints.admin.forms import ActiveForm, ConfirmForm, InvitationForm, RoleForm
-from wiki.blueprints.history.views import int_arg
+from wiki.web.lookup import int_arg
 from wiki.models import ROLES
 from wiki.services import admin
 from wiki.services.errors import DomainError

@@ -1,7 +1,7 @@
 """Recent changes, contributions, Atom feeds. Thin: parse the request, call a service, render."""
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from wiki.blueprints.history.views import int_arg, live_page
+from wiki.web.lookup import int_arg, live_page
 from wiki.services import changes
 from wiki.services import pages as page_service
 from wiki.services import users

@@ -6,7 +6,7 @@ from wtforms import HiddenField
 from wtforms.validators import Regexp
 
 from wiki.web import caching
-from wiki.blueprints.pages.views import load
+from wiki.web.lookup import int_arg, live_page
 from wiki.services import pages as page_service
 from wiki.services.errors import StaleRevision
 from wiki.core.diff.textdiff import diff_texts
@@ -19,24 +19,6 @@ class RevertForm(FlaskForm):
     """One-click revert: a CSRF token and the revision the user saw as current."""
 
     base_revision = HiddenField(validators=[Regexp(r"^\d{1,9}$")])
-
-
-def live_page(title: str, endpoint: str, **values):
-    """(page, redirect-or-None) for a URL title; 404 if there is no such page."""
-    display, page = load(title)
-    if page is None:
-        abort(404, description=f"There is no page called “{display}”.")
-    return page, canonical_redirect(endpoint, title, page.title, **values)
-
-
-def int_arg(name: str, default: int | None) -> int | None:
-    """An integer query argument; 400 with a clear message if it is not one."""
-    value = request.args.get(name)
-    if value is None or value == "":
-        return default
-    if not value.isdigit() or len(value) > 9:
-        abort(400, description=f"“{name}” must be a revision number.")
-    return int(value)
 
 
 @bp.get("/wiki/<path:title>/-/history")

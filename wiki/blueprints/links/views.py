@@ -1,7 +1,7 @@
 """Views over the Link table. Thin: call a service, render."""
 from flask import Blueprint, render_template
 
-from wiki.blueprints.pages.views import load
+from wiki.web.lookup import load
 from wiki.services import links
 from wiki.web.common import canonical_redirect
 

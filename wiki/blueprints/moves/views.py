@@ -3,27 +3,19 @@ from flask import Blueprint, abort, flash, redirect, render_template
 from flask_login import current_user
 
 from wiki.blueprints.moves.forms import ConfirmForm, RenameForm
-from wiki.blueprints.pages.views import load
+from wiki.web.lookup import live_page, load
 from wiki.services import moves
 from wiki.services import pages as page_service
 from wiki.services.errors import Conflict, InvalidInput
-from wiki.core.titles import InvalidTitle
-from wiki.web.common import canonical_redirect, wiki_url
+from wiki.core.titles import InvalidTitle, Title
+from wiki.web.common import wiki_url
 
 bp = Blueprint("moves", __name__)
 
 
-def editable_page(title: str, endpoint: str):
-    """(page, redirect-or-None) for a live page; 404 otherwise (access: wiki.web.access)."""
-    display, page = load(title)
-    if page is None:
-        abort(404, description=f"There is no page called “{display}”.")
-    return page, canonical_redirect(endpoint, title, page.title)
-
-
 @bp.route("/wiki/<path:title>/-/rename", methods=["GET", "POST"])
 def rename(title):
-    page, response = editable_page(title, "moves.rename")
+    page, response = live_page(title, "moves.rename")
     form = RenameForm()
     if not form.is_submitted():
         if response:
@@ -33,7 +25,7 @@ def rename(title):
     status = 400
     if form.validate():
         try:
-            result = moves.rename_page(page, form.new_title.data, current_user,
+            result = moves.rename_page(page, Title.parse(form.new_title.data), current_user,
                                        leave_redirect=form.leave_redirect.data,
                                        rewrite_links=form.rewrite_links.data)
         except InvalidTitle as error:
@@ -54,7 +46,7 @@ def rename(title):
 
 @bp.route("/wiki/<path:title>/-/delete", methods=["GET", "POST"])
 def delete(title):
-    page, response = editable_page(title, "moves.delete")
+    page, response = live_page(title, "moves.delete")
     form = ConfirmForm()
     if not form.is_submitted():
         return response or render_template("moves/delete.html", page=page, form=form)

@@ -13,8 +13,9 @@ from wiki.services import admin, moves, rendering
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.core.diff.textdiff import diff_texts
-from wiki.core.titles import InvalidTitle, normalize_title
+from wiki.core.titles import InvalidTitle, Title
 from wiki.web.common import canonical_redirect, wiki_url
+from wiki.web.lookup import load, load_title, parse_title
 
 bp = Blueprint("pages", __name__)
 
@@ -24,26 +25,6 @@ HOME = "Home"
 @bp.get("/")
 def index():
     return redirect(wiki_url("pages.view", HOME))
-
-
-def load(raw_title: str):
-    """(display title, live page or None) for a URL title; 404 for a title no page can have."""
-    if "/-/" in f"/{raw_title}/":  # e.g. a GET of a POST-only action such as /-/revert/3
-        abort(404, description="There is no such page action.")
-    try:
-        title = normalize_title(raw_title)
-    except InvalidTitle as error:
-        abort(404, description=f"No page can have this title: {error}")
-    page = page_service.find_page(title)
-    return (page.title if page else title), page
-
-
-def valid_title(title: str) -> bool:
-    try:
-        normalize_title(title)
-    except InvalidTitle:
-        return False
-    return True
 
 
 @bp.get("/wiki/<path:title>")
@@ -61,7 +42,7 @@ def view(title):
             return redirect(wiki_url("pages.view", outcome.page.title, redirected_from=page.title))
         flash(f"This page is a redirect, but {outcome.problem}.", "error")
     if (source_title := request.args.get("redirected_from")) is not None:
-        source = page_service.find_page(source_title) if valid_title(source_title) else None
+        source = page_service.find_page(name) if (name := parse_title(source_title)) else None
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
     if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from)) is not None:
@@ -77,7 +58,7 @@ def new():
     error = None
     if raw_title.strip():
         try:
-            title = normalize_title(raw_title)
+            title = Title.parse(raw_title)
         except InvalidTitle as invalid:
             error = str(invalid)
         else:
@@ -85,7 +66,7 @@ def new():
             if page is not None:
                 flash(f"“{page.title}” already exists; here it is.", "info")
                 return redirect(wiki_url("pages.view", page.title))
-            return redirect(wiki_url("pages.edit", title))
+            return redirect(wiki_url("pages.edit", title.display))
     return render_template("pages/new.html", title=raw_title, error=error), 400 if error else 200
 
 
@@ -101,7 +82,8 @@ def raw(title):
 
 @bp.route("/wiki/<path:title>/-/edit", methods=["GET", "POST"])
 def edit(title):
-    display, page = load(title)
+    name, page = load_title(title)  # the title is normalized here, once, and passed down
+    display = name.display
     if request.method == "GET" and (response := canonical_redirect("pages.edit", title, display)):
         return response  # a POST is never redirected: that would drop the user's text
     current = page.current_revision if page else None
@@ -112,7 +94,7 @@ def edit(title):
     else:
         number = section_number(request.args.get("section"), page, display)
     if not form.is_submitted():
-        if page is None and (deleted := page_service.find_deleted_page(display)) is not None:
+        if page is None and (deleted := page_service.find_deleted_page(name)) is not None:
             abort(404, description=f"“{deleted.title}” was deleted; an administrator can restore it.")
         section, section_source = page_service.find_section(page, number) if number else (None, None)
         form.body.data = section_source if section else (current.source if current else "")
@@ -140,9 +122,10 @@ def edit(title):
     except ratelimit.RateLimited as limited:
         body, status = again(f"{limited.description} Your text was not saved; it is still in the form below.", 429)
         return body, status, {"Retry-After": str(limited.retry_after)}
+    max_bytes = current_app.config["MAX_PAGE_BYTES"]
     if request.form.get("preview"):  # the Preview button without JavaScript: render, save nothing
         try:
-            page_service.check_size(form.body_text(), current_app.config["MAX_PAGE_BYTES"])
+            page_service.check_size(form.body_text(), max_bytes)
         except BodyTooLarge as error:
             return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
@@ -152,14 +135,14 @@ def edit(title):
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
     try:
-        if number:
+        if number:  # the section's text is validated once it is spliced into the page
             result = page_service.save_section(
                 page, number, form.body_text(), form.summary.data or "", current_user,
-                base_revision=base, max_bytes=current_app.config["MAX_PAGE_BYTES"], minor=form.minor.data)
+                base_revision=base, max_bytes=max_bytes, minor=form.minor.data)
         else:
-            result = page_service.save_page(
-                display, form.body_text(), form.summary.data or "", current_user,
-                base_revision=base, max_bytes=current_app.config["MAX_PAGE_BYTES"], minor=form.minor.data)
+            edit = page_service.Edit.make(name, form.body_text(), form.summary.data or "", max_bytes=max_bytes,
+                                          base_revision=base, minor=form.minor.data)
+            result = page_service.save_edit(edit, current_user, max_bytes=max_bytes)
     except BodyTooLarge as error:
         return again(str(error), 413)
     except NotFound as error:

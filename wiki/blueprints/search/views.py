@@ -1,11 +1,9 @@
 """The search page. Thin: parse the request, call the search service, render."""
 from flask import Blueprint, render_template, request
 
-from wiki.blueprints.history.views import int_arg
-from wiki.blueprints.pages.views import valid_title
+from wiki.web.lookup import int_arg, parse_title
 from wiki.services import pages as page_service
 from wiki.services import search as search_service
-from wiki.core.titles import normalize_title
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
@@ -19,7 +17,8 @@ def search():
     results = search_service.search(raw, prefix, number, PER_PAGE) if raw.strip() else None
     # "Go to page" for an exact title, or an offer to create it.
     candidate = raw.strip()[:300]
-    exact = page_service.find_page(candidate) if candidate and valid_title(candidate) else None
-    creatable = normalize_title(candidate) if candidate and not exact and valid_title(candidate) else None
+    title = parse_title(candidate) if candidate else None
+    exact = page_service.find_page(title) if title else None
+    creatable = title.display if title and not exact else None
     return render_template("search/results.html", q=raw, prefix=prefix, results=results,
                            page_number=number, exact=exact, creatable=creatable, per_page=PER_PAGE)

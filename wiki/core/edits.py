@@ -1,0 +1,71 @@
+"""An edit as the save path carries it: validated once at the edge, then passed down.
+
+A save used to normalize its title, measure its body and parse its redirect line at every
+layer it went through (view, page service, rendering, search index). ``Edit.make`` does
+each once; the services trust the value they are given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from wiki.core.errors import BodyTooLarge, InvalidInput
+from wiki.core.markup.redirects import redirect_target
+from wiki.core.titles import InvalidTitle, Title
+
+MAX_SUMMARY_LENGTH = 300
+
+
+class Unparsed:
+    """The type of UNPARSED."""
+
+
+# Passed for a redirect target that the caller has not parsed: the callee parses the source.
+UNPARSED = Unparsed()
+
+
+def check_size(body: str, max_bytes: int) -> int:
+    """The body's size in bytes of UTF-8; BodyTooLarge if it is over ``max_bytes``."""
+    size = len(body.encode("utf-8"))
+    if size > max_bytes:
+        raise BodyTooLarge(f"The page is {size:,} bytes; the limit is {max_bytes:,} bytes. Nothing was saved.")
+    return size
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A new text for a page, with what the save needs to know about it."""
+
+    title: Title
+    body: str
+    summary: str  # whitespace collapsed, at most MAX_SUMMARY_LENGTH
+    size: int  # bytes of UTF-8
+    redirect: str | None  # the target of a "#REDIRECT [[...]]" body, else None
+    base_revision: int | None = None  # the revision the editor started from (None/0: a new page)
+    minor: bool = False
+
+    @classmethod
+    def make(cls, title: Title, body: str, summary: str = "", *, max_bytes: int,
+             base_revision: int | None = None, minor: bool = False) -> Edit:
+        """Validate an edit: BodyTooLarge or InvalidInput with a message for the user."""
+        size = check_size(body, max_bytes)
+        summary = " ".join(summary.split())
+        if len(summary) > MAX_SUMMARY_LENGTH:
+            raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
+        target = _checked_redirect(title, body)
+        return cls(title, body, summary, size, target, base_revision, minor)
+
+    def with_body(self, body: str, max_bytes: int) -> Edit:
+        """The same edit with another body (a merge result), checked again."""
+        return replace(self, body=body, size=check_size(body, max_bytes), redirect=_checked_redirect(self.title, body))
+
+
+def _checked_redirect(title: Title, body: str) -> str | None:
+    target = redirect_target(body)
+    if target is not None:
+        try:
+            same = Title.parse(target).key == title.key
+        except InvalidTitle:
+            same = False
+        if same:
+            raise InvalidInput("A page cannot redirect to itself.")
+    return target
