@@ -1,7 +1,7 @@
 """Unit tests for wiki.core.diff.textdiff (pure: no app, no database).
 
-Word marks of a single line pair are tested in test_words.py; here, which lines a diff
-shows and which pairs get marks.
+Word marks of a single line pair are tested in test_words.py, line splitting and the
+common-ends trim in test_lines.py; here, which lines a diff shows and which pairs get marks.
 """
 
 import dataclasses
@@ -365,6 +365,31 @@ def test_word_diff_budget_caps_highlighting(monkeypatch):
     highlighted = [any(s.changed for s in line.segments) for line in hunk.lines]
     # Each pair costs 28 characters: only the first pair fits in 40.
     assert highlighted == [True, False, False, True, False, False]
+
+
+def test_word_diff_budget_stops_at_the_first_pair_that_does_not_fit(monkeypatch):
+    monkeypatch.setattr(textdiff, "MAX_WORD_DIFF_TOTAL_CHARS", 40)
+    old = "alpha beta one\nalpha beta seven\na b\n"
+    new = "alpha beta ONE\nalpha beta SEVEN\na c\n"
+    (hunk,) = diff_texts(old, new).hunks
+    highlighted = [any(s.changed for s in line.segments) for line in hunk.lines]
+    # 28 characters leave 12; the 32-character pair does not fit, and the last
+    # pair (6 characters) stays plain too although it would fit.
+    assert highlighted == [True, False, False, True, False, False]
+
+
+def test_over_long_lines_do_not_spend_the_word_diff_budget(monkeypatch):
+    monkeypatch.setattr(textdiff, "MAX_WORD_DIFF_TOTAL_CHARS", 40)
+    long_old = "word " * (MAX_WORD_DIFF_LINE_LENGTH // 5) + "tail"
+    long_new = long_old.replace("tail", "TAIL")
+    old = f"{long_old}\nalpha beta one\n"
+    new = f"{long_new}\nalpha beta ONE\n"
+    (hunk,) = diff_texts(old, new).hunks
+    highlighted = [any(s.changed for s in line.segments) for line in hunk.lines]
+    # The long pair is never word-diffed, so it costs nothing: the short pair
+    # after it still gets its marks.
+    assert highlighted == [False, True, False, True]
+    assert marks(hunk.lines[3].segments) == [("alpha beta ", False), ("ONE", True)]
 
 
 def test_result_is_immutable_plain_data():
