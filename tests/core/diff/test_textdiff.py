@@ -1,4 +1,8 @@
-"""Unit tests for wiki.core.diff.textdiff (pure: no app, no database)."""
+"""Unit tests for wiki.core.diff.textdiff (pure: no app, no database).
+
+Word marks of a single line pair are tested in test_words.py, line splitting and the
+common-ends trim in test_lines.py; here, which lines a diff shows and which pairs get marks.
+"""
 
 import dataclasses
 import difflib
@@ -7,15 +11,13 @@ import pytest
 
 from wiki.core.diff import textdiff
 from wiki.core.diff.textdiff import (
-    MAX_WORD_DIFF_LINE_LENGTH,
     Diff,
     DiffLine,
     Hunk,
-    Segment,
     SideBySideRow,
     diff_texts,
-    word_segments,
 )
+from wiki.core.diff.words import MAX_WORD_DIFF_LINE_LENGTH, Segment, word_segments
 
 
 def numbered(count, start=1):
@@ -176,25 +178,6 @@ def test_replacement_with_word_highlights():
         ("!", True),
     ]
     assert hunk.rows[1] == SideBySideRow(deleted, inserted)
-
-
-def test_adjacent_changed_words_form_one_highlight():
-    old, new = word_segments("The quick brown fox jumps over", "The slow green fox jumps over")
-    # The space between two changed words is highlighted with them.
-    assert marks(old) == [("The ", False), ("quick brown", True), (" fox jumps over", False)]
-    assert marks(new) == [("The ", False), ("slow green", True), (" fox jumps over", False)]
-
-
-def test_inserted_word_within_a_line():
-    old, new = word_segments("Set timeout to 30 seconds.", "Set the timeout to 45 seconds.")
-    assert marks(old) == [("Set timeout to ", False), ("30", True), (" seconds.", False)]
-    assert marks(new) == [
-        ("Set ", False),
-        ("the ", True),
-        ("timeout to ", False),
-        ("45", True),
-        (" seconds.", False),
-    ]
 
 
 def test_context_size_is_respected():
@@ -361,48 +344,7 @@ def test_added_and_removed_counts():
 
 
 # --------------------------------------------------------------------------
-# word level
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "old_marks", "new_marks"),
-    [
-        (
-            "Café au lait",
-            "Café au chocolat",
-            [("Café au ", False), ("lait", True)],
-            [("Café au ", False), ("chocolat", True)],
-        ),
-        (  # Han and kana: one token per character, not one per sentence
-            "日本語のテキスト",
-            "日本語の文章",
-            [("日本語の", False), ("テキスト", True)],
-            [("日本語の", False), ("文章", True)],
-        ),
-        (  # combining accent (NFD) stays part of its word
-            "le cafe\u0301 noir",
-            "le cafe noir",
-            [("le ", False), ("cafe\u0301", True), (" noir", False)],
-            [("le ", False), ("cafe", True), (" noir", False)],
-        ),
-        (  # Devanagari vowel signs are marks: words are not split apart
-            "नमस्ते दुनिया",
-            "नमस्ते संसार",
-            [("नमस्ते ", False), ("दुनिया", True)],
-            [("नमस्ते ", False), ("संसार", True)],
-        ),
-        (  # a ZWJ emoji sequence is one token
-            "Team 👩\u200d💻 rocks",
-            "Team 👨\u200d💻 rocks",
-            [("Team ", False), ("👩\u200d💻", True), (" rocks", False)],
-            [("Team ", False), ("👨\u200d💻", True), (" rocks", False)],
-        ),
-    ],
-)
-def test_unicode_word_highlights(old, new, old_marks, new_marks):
-    old_segments, new_segments = word_segments(old, new)
-    assert marks(old_segments) == old_marks
-    assert marks(new_segments) == new_marks
+# which replaced line pairs get word marks
 
 
 def test_dissimilar_line_pairs_are_not_word_highlighted():
@@ -415,41 +357,6 @@ def test_dissimilar_line_pairs_are_not_word_highlighted():
     assert hunk.lines[2].segments == (Segment(new, False),)
 
 
-def test_shared_whitespace_does_not_make_lines_similar():
-    # Half the tokens are matching spaces, but no word is shared.
-    old, new = word_segments("a b c d", "w x y z")
-    assert old == (Segment("a b c d", False),)
-    assert new == (Segment("w x y z", False),)
-
-
-def test_identical_lines_give_one_unchanged_segment_each():
-    assert word_segments("same text", "same text") == (
-        (Segment("same text", False),),
-        (Segment("same text", False),),
-    )
-
-
-def test_empty_line_paired_with_text():
-    assert word_segments("", "text") == ((Segment("", False),), (Segment("text", False),))
-
-
-def test_word_removed_at_end_of_line():
-    old, new = word_segments("hello brave world", "hello brave")
-    assert marks(old) == [("hello brave", False), (" world", True)]
-    assert marks(new) == [("hello brave", False)]
-
-
-def test_long_lines_are_not_word_highlighted():
-    old = "word " * (MAX_WORD_DIFF_LINE_LENGTH // 5) + "tail"
-    new = old.replace("tail", "TAIL")
-    assert len(old) > MAX_WORD_DIFF_LINE_LENGTH
-    assert word_segments(old, new) == ((Segment(old, False),), (Segment(new, False),))
-    # Just under the limit, the same edit is highlighted.
-    short_old = old[-MAX_WORD_DIFF_LINE_LENGTH:]
-    short_new = short_old.replace("tail", "TAIL")
-    assert marks(word_segments(short_old, short_new)[1])[-1] == ("TAIL", True)
-
-
 def test_word_diff_budget_caps_highlighting(monkeypatch):
     monkeypatch.setattr(textdiff, "MAX_WORD_DIFF_TOTAL_CHARS", 40)
     old = "alpha beta one\nalpha beta two\nalpha beta six\n"
@@ -458,6 +365,31 @@ def test_word_diff_budget_caps_highlighting(monkeypatch):
     highlighted = [any(s.changed for s in line.segments) for line in hunk.lines]
     # Each pair costs 28 characters: only the first pair fits in 40.
     assert highlighted == [True, False, False, True, False, False]
+
+
+def test_word_diff_budget_stops_at_the_first_pair_that_does_not_fit(monkeypatch):
+    monkeypatch.setattr(textdiff, "MAX_WORD_DIFF_TOTAL_CHARS", 40)
+    old = "alpha beta one\nalpha beta seven\na b\n"
+    new = "alpha beta ONE\nalpha beta SEVEN\na c\n"
+    (hunk,) = diff_texts(old, new).hunks
+    highlighted = [any(s.changed for s in line.segments) for line in hunk.lines]
+    # 28 characters leave 12; the 32-character pair does not fit, and the last
+    # pair (6 characters) stays plain too although it would fit.
+    assert highlighted == [True, False, False, True, False, False]
+
+
+def test_over_long_lines_do_not_spend_the_word_diff_budget(monkeypatch):
+    monkeypatch.setattr(textdiff, "MAX_WORD_DIFF_TOTAL_CHARS", 40)
+    long_old = "word " * (MAX_WORD_DIFF_LINE_LENGTH // 5) + "tail"
+    long_new = long_old.replace("tail", "TAIL")
+    old = f"{long_old}\nalpha beta one\n"
+    new = f"{long_new}\nalpha beta ONE\n"
+    (hunk,) = diff_texts(old, new).hunks
+    highlighted = [any(s.changed for s in line.segments) for line in hunk.lines]
+    # The long pair is never word-diffed, so it costs nothing: the short pair
+    # after it still gets its marks.
+    assert highlighted == [False, True, False, True]
+    assert marks(hunk.lines[3].segments) == [("alpha beta ", False), ("ONE", True)]
 
 
 def test_result_is_immutable_plain_data():

@@ -1,16 +1,16 @@
 """Blame: which revision last changed each line of a page.
 
-Pure: standard library and wiki.core.diff.textdiff only. Choices worth knowing:
+Pure: standard library and wiki.core.diff.lines only. Choices worth knowing:
 
 * Incremental: revisions are walked oldest to newest keeping an origin per
   current line. Each revision is diffed against the previous one only
   (``difflib.SequenceMatcher`` on line lists): equal lines keep their origin,
   inserted or replaced lines get the revision's index. Cost is one diff per
   revision; identical consecutive revisions are skipped without a diff.
-* Lines are split like ``wiki.core.diff.textdiff`` and ``wiki.core.diff.merge``: "\\r\\n" and
-  "\\r" become "\\n", split on "\\n" only, and a final newline does not create
-  a line. So a revision that only changes line endings or the final newline
-  changes no origin.
+* Lines are split by ``wiki.core.diff.lines.split_lines``, like diffs and
+  merges: "\\r\\n" and "\\r" become "\\n", split on "\\n" only, and a final
+  newline does not create a line. So a revision that only changes line endings
+  or the final newline changes no origin.
 * Only adjacent revisions are compared, as in ``git blame``: a line that is
   deleted and later re-added, or restored by reverting to an older text, is
   attributed to the revision that re-added it (the revert), not to the one
@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from wiki.core.diff.textdiff import common_ends
+from wiki.core.diff.lines import common_ends, split_lines
 
 __all__ = ["BlameLine", "BlameState", "blame", "EXACT_MATCH_BUDGET"]
 
@@ -51,16 +51,6 @@ class BlameLine:
     number: int  # 1-based line number in the newest text
     text: str  # the line, without its line ending
     origin: int  # index into `revisions` of the revision that last changed it
-
-
-def _split(text: str) -> list[str]:
-    """Lines of ``text``: CR/CRLF normalized, no line for a final newline."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text:
-        return []
-    if text.endswith("\n"):
-        text = text[:-1]
-    return text.split("\n")
 
 
 def _carry(old: list[str], new: list[str], origins: list[int], index: int) -> list[int]:
@@ -104,7 +94,7 @@ class BlameState:
         # skip them without splitting or diffing.
         if source == self.source:
             return self
-        new_lines = _split(source)
+        new_lines = split_lines(source)
         origins = _carry(list(self.lines), new_lines, list(self.origins), key)
         return BlameState(tuple(new_lines), tuple(origins), source)
 

@@ -5,13 +5,14 @@ Used when an editor saves a page whose base revision is no longer current:
 revision (someone else's save) and ``yours`` the editor's text. ``merge3``
 returns the merged text, or the conflicting regions plus the text with
 git-style conflict markers for the editor to resolve. Pure: standard library
-and wiki.core.diff.textdiff only.
+and wiki.core.diff.lines only.
 
 How it works, and choices worth knowing:
 
-* Lines are split like ``wiki.core.diff.textdiff``: "\\r\\n" and "\\r" become "\\n",
-  lines are split on "\\n" only (not ``str.splitlines()``, which also breaks
-  on U+2028, form feed...) and a final newline does not create a line.
+* Lines are split by ``wiki.core.diff.lines.split_lines``, like diffs and
+  blame: "\\r\\n" and "\\r" become "\\n", lines are split on "\\n" only (not
+  ``str.splitlines()``, which also breaks on U+2028, form feed...) and a final
+  newline does not create a line.
 * Each side is diffed against base, giving "hunks": a base range [lo, hi) and
   the lines replacing it (lo == hi is a pure insertion). Applying all hunks of
   one side to base gives that side back exactly. Every region of the result is
@@ -73,7 +74,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
-from wiki.core.diff.textdiff import common_ends
+from wiki.core.diff.lines import common_ends, split_lines
 
 __all__ = ["ConflictRegion", "MergeResult", "merge3", "EXACT_MATCH_BUDGET"]
 
@@ -121,12 +122,10 @@ class _Hunk(NamedTuple):
 
 def _split(text: str) -> tuple[list[str], bool | None]:
     """Lines of ``text`` and whether it ends with a newline (None if empty)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text:
         return [], None
-    if text.endswith("\n"):
-        return text[:-1].split("\n"), True
-    return text.split("\n"), False
+    # Any line ending counts: "\r" and "\r\n" are newlines once normalized.
+    return split_lines(text), text.endswith(("\n", "\r"))
 
 
 def _join(lines: list[str], final_newline: bool | None) -> str:

@@ -1,72 +1,58 @@
 """Line diffs between two revisions, with changed words highlighted.
 
-The result is plain data (frozen dataclasses) that templates render either
-inline (``Hunk.lines``: unified-diff order) or side by side (``Hunk.rows``).
+``diff_texts`` is the entry point (history and edit-conflict views). The result
+is plain data (frozen dataclasses) that templates render either inline
+(``Hunk.lines``: unified-diff order) or side by side (``Hunk.rows``). What a
+line is comes from ``wiki.core.diff.lines`` and the marks inside a replaced
+line from ``wiki.core.diff.words``; this module matches lines, groups the
+changes into hunks and decides which line pairs get word marks.
 
 Choices worth knowing:
 
-* Line endings are normalized ("\\r\\n" and "\\r" become "\\n") and a final
-  newline does not create a line, so "a\\nb" and "a\\r\\nb\\r\\n" are identical.
-  Lines are split on "\\n" only, not with ``str.splitlines()``: splitlines also
-  breaks on U+2028, form feed, U+0085... which would make line numbers
-  disagree with the editor (a textarea only breaks on newlines).
 * Lines are compared with ``difflib.SequenceMatcher`` with its default
-  ``autojunk=True``, after stripping the common prefix and suffix. Stripping
-  makes the usual case (a few edits in a large page) linear. The autojunk
-  heuristic only applies when the differing middle part has 200+ lines; it
-  then stops very frequent lines (blank lines, "---", table rows) from seeding
-  matches, which bounds the otherwise quadratic matching. Those lines are
-  still matched when adjacent to other matching lines, so diffs stay sensible.
-* Word highlighting is only done for replaced lines paired one to one, only
-  when the two lines are reasonably similar, and only for lines up to
-  ``MAX_WORD_DIFF_LINE_LENGTH`` characters; a per-diff budget
+  ``autojunk=True``, after stripping the common prefix and suffix
+  (``common_ends``). Stripping makes the usual case (a few edits in a large
+  page) linear. The autojunk heuristic only applies when the differing middle
+  part has 200+ lines; it then stops very frequent lines (blank lines, "---",
+  table rows) from seeding matches, which bounds the otherwise quadratic
+  matching. Those lines are still matched when adjacent to other matching
+  lines, so diffs stay sensible.
+* Word highlighting is only done for replaced lines paired one to one (an
+  unpaired line is wholly inserted or deleted already); ``word_segments`` then
+  leaves dissimilar or over-long pairs unmarked. A per-diff budget
   (``MAX_WORD_DIFF_TOTAL_CHARS``) caps the total work on huge rewrites.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from wiki.core.diff.lines import common_ends, split_lines
+from wiki.core.diff.words import (
+    Segment,
+    plain_segments,
+    too_long_for_word_diff,
+    word_segments,
+)
+
 __all__ = [
-    "Segment",
     "DiffLine",
     "SideBySideRow",
     "Hunk",
     "Diff",
     "diff_texts",
-    "word_segments",
-    "common_ends",
-    "MAX_WORD_DIFF_LINE_LENGTH",
     "MAX_WORD_DIFF_TOTAL_CHARS",
-    "MIN_WORD_DIFF_SIMILARITY",
 ]
 
-# Lines longer than this are not word-diffed (their segments are unchanged):
-# minified or generated content gives noisy highlights at a high cost.
-MAX_WORD_DIFF_LINE_LENGTH = 2000
 # Total characters (old + new) word-diffed in one diff_texts call; past this
 # budget remaining pairs are shown without word highlights. Keeps the
 # rewrite-everything case bounded whatever the line lengths.
 MAX_WORD_DIFF_TOTAL_CHARS = 500_000
-# Below this similarity (of non-whitespace text) two paired lines are treated
-# as unrelated and not word-highlighted: highlighting almost every word of an
-# unrelated line is noise.
-MIN_WORD_DIFF_SIMILARITY = 0.3
 
 EQUAL = "equal"
 DELETE = "delete"
 INSERT = "insert"
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of a line's text; ``changed`` pieces are highlighted."""
-
-    text: str
-    changed: bool
 
 
 @dataclass(frozen=True)
@@ -125,179 +111,7 @@ class Diff:
         return not self.hunks
 
 
-# --------------------------------------------------------------------------
-# Word level
-
-# Han ideographs, kana and related blocks: these scripts do not separate
-# words with spaces, so each character is its own token; otherwise a whole
-# sentence would be one "word" and a one-character edit would highlight it all.
-_CJK = (
-    "\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u3100-\u312f"
-    "\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-    "\U00020000-\U0003134f"
-)
-_TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK}])|(?P<word>[^\W{_CJK}]+)|(?P<space>\s+)|(?P<other>.)",
-    re.S,
-)
-_ZWJ = "\u200d"
-
-
-def _tokenize(line: str) -> list[str]:
-    """Split a line into words, whitespace runs and single other characters.
-
-    Combining marks (category M) are not \\w for ``re``, so "e\\u0301" or
-    Devanagari vowel signs would split a word apart: marks, and a zero-width
-    joiner with the character after it, are glued to the previous token.
-    """
-    tokens: list[str] = []
-    kinds: list[str] = []
-    glue_next = False
-    for match in _TOKEN.finditer(line):
-        kind = match.lastgroup
-        text = match.group()
-        if tokens and kinds[-1] != "space":
-            if kind == "other" and (
-                text == _ZWJ or unicodedata.category(text).startswith("M")
-            ):
-                tokens[-1] += text
-                # A word continues after an inner mark ("हिन्दी"); a ZWJ
-                # always joins the next character (emoji sequences).
-                glue_next = text == _ZWJ or kinds[-1] == "word"
-                continue
-            joins = kind == kinds[-1] or tokens[-1].endswith(_ZWJ)
-            if glue_next and kind != "space" and joins:
-                tokens[-1] += text
-                glue_next = False
-                continue
-        glue_next = False
-        tokens.append(text)
-        kinds.append(kind)
-    return tokens
-
-
-def _merge(tokens: list[str], flags: list[bool]) -> tuple[Segment, ...]:
-    """Merge adjacent tokens with the same flag into segments.
-
-    Whitespace between two changed tokens is marked changed too, so that a
-    rewritten phrase is one highlight rather than a highlight per word.
-    """
-    count = len(tokens)
-    for index in range(1, count - 1):
-        if (
-            not flags[index]
-            and flags[index - 1]
-            and flags[index + 1]
-            and tokens[index].isspace()
-        ):
-            flags[index] = True
-    segments: list[Segment] = []
-    for token, flag in zip(tokens, flags):
-        if segments and segments[-1].changed == flag:
-            segments[-1] = Segment(segments[-1].text + token, flag)
-        else:
-            segments.append(Segment(token, flag))
-    return tuple(segments) or (Segment("", False),)
-
-
-def _plain(line: str) -> tuple[Segment, ...]:
-    return (Segment(line, False),)
-
-
-def word_segments(
-    old_line: str, new_line: str
-) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
-    """Split a pair of replaced lines into segments, marking the changed words.
-
-    Returns unhighlighted single segments when a line is longer than
-    MAX_WORD_DIFF_LINE_LENGTH or the lines are too dissimilar. Every returned
-    tuple has at least one segment (an empty line gives ``Segment("", False)``).
-    """
-    if (
-        len(old_line) > MAX_WORD_DIFF_LINE_LENGTH
-        or len(new_line) > MAX_WORD_DIFF_LINE_LENGTH
-    ):
-        return _plain(old_line), _plain(new_line)
-
-    old_tokens = _tokenize(old_line)
-    new_tokens = _tokenize(new_line)
-    old_flags = [True] * len(old_tokens)
-    new_flags = [True] * len(new_tokens)
-
-    # The common token prefix/suffix is matched directly: a one-word edit in
-    # a long paragraph then costs a linear scan instead of a full match.
-    limit = min(len(old_tokens), len(new_tokens))
-    prefix = 0
-    while prefix < limit and old_tokens[prefix] == new_tokens[prefix]:
-        prefix += 1
-    suffix = 0
-    while (
-        suffix < limit - prefix
-        and old_tokens[-1 - suffix] == new_tokens[-1 - suffix]
-    ):
-        suffix += 1
-    old_end = len(old_tokens) - suffix
-    new_end = len(new_tokens) - suffix
-    blocks = [(0, 0, prefix), (old_end, new_end, suffix)]
-    if prefix < old_end and prefix < new_end:
-        # Default autojunk: only kicks in for 200+ tokens, where it stops very
-        # common tokens (" ", ",", "the") from making matching quadratic.
-        matcher = SequenceMatcher(
-            None, old_tokens[prefix:old_end], new_tokens[prefix:new_end]
-        )
-        blocks.extend(
-            (old_at + prefix, new_at + prefix, size)
-            for old_at, new_at, size in matcher.get_matching_blocks()
-        )
-
-    matched_chars = 0
-    for old_at, new_at, size in blocks:
-        for offset in range(size):
-            old_flags[old_at + offset] = False
-            new_flags[new_at + offset] = False
-            token = old_tokens[old_at + offset]
-            if not token.isspace():
-                matched_chars += len(token)
-
-    # Similarity on non-whitespace characters: counting whitespace tokens
-    # would make any two sentences look about half similar.
-    total_chars = sum(len(t) for t in old_tokens if not t.isspace()) + sum(
-        len(t) for t in new_tokens if not t.isspace()
-    )
-    if not total_chars or 2 * matched_chars / total_chars < MIN_WORD_DIFF_SIMILARITY:
-        return _plain(old_line), _plain(new_line)
-    return _merge(old_tokens, old_flags), _merge(new_tokens, new_flags)
-
-
-# --------------------------------------------------------------------------
-# Line level
-
 Opcode = tuple[str, int, int, int, int]
-
-
-def _split_lines(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text:
-        return []
-    lines = text.split("\n")
-    if lines[-1] == "":
-        # A final newline terminates the last line; it does not start a new one.
-        lines.pop()
-    return lines
-
-
-def common_ends(old: list[str], new: list[str]) -> tuple[int, int]:
-    """(prefix, suffix): how many lines the two lists share at their start and, after that,
-    at their end. Diffs, merges and blame match these first and run a matcher on the middle
-    only, which is what keeps a small edit of a long page cheap."""
-    limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    return prefix, suffix
 
 
 def _opcodes(old: list[str], new: list[str]) -> list[Opcode]:
@@ -371,15 +185,14 @@ class _WordBudget:
         self, old_line: str, new_line: str
     ) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
         cost = len(old_line) + len(new_line)
-        if (
-            len(old_line) > MAX_WORD_DIFF_LINE_LENGTH
-            or len(new_line) > MAX_WORD_DIFF_LINE_LENGTH
-        ):
+        if too_long_for_word_diff(old_line, new_line):
             # Not word-diffed anyway: do not spend budget on it.
-            return _plain(old_line), _plain(new_line)
+            return plain_segments(old_line), plain_segments(new_line)
         if cost > self.chars:
+            # Spent: later pairs stay plain too, even small ones that would
+            # fit, so highlights stop at one point of the diff.
             self.chars = 0
-            return _plain(old_line), _plain(new_line)
+            return plain_segments(old_line), plain_segments(new_line)
         self.chars -= cost
         return word_segments(old_line, new_line)
 
@@ -393,17 +206,17 @@ def _build_hunk(
         if tag == EQUAL:
             for offset in range(i2 - i1):
                 line = DiffLine(
-                    EQUAL, i1 + offset + 1, j1 + offset + 1, _plain(old[i1 + offset])
+                    EQUAL, i1 + offset + 1, j1 + offset + 1, plain_segments(old[i1 + offset])
                 )
                 lines.append(line)
                 rows.append(SideBySideRow(line, line))
             continue
 
         deleted = [
-            DiffLine(DELETE, i + 1, None, _plain(old[i])) for i in range(i1, i2)
+            DiffLine(DELETE, i + 1, None, plain_segments(old[i])) for i in range(i1, i2)
         ]
         inserted = [
-            DiffLine(INSERT, None, j + 1, _plain(new[j])) for j in range(j1, j2)
+            DiffLine(INSERT, None, j + 1, plain_segments(new[j])) for j in range(j1, j2)
         ]
         # Pair replaced lines one to one, in order; only paired lines get
         # word highlights (an unpaired line is already wholly marked).
@@ -437,8 +250,8 @@ def diff_texts(old: str, new: str, context: int = 3) -> Diff:
     """Diff two texts line by line into hunks with `context` lines around changes."""
     if context < 0:
         raise ValueError("context must be >= 0")
-    old_lines = _split_lines(old)
-    new_lines = _split_lines(new)
+    old_lines = split_lines(old)
+    new_lines = split_lines(new)
     codes = _opcodes(old_lines, new_lines)
 
     added = sum(j2 - j1 for tag, _, _, j1, j2 in codes if tag != EQUAL)
