@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test venv chromium clean
+.PHONY: run serve test venv chromium redis clean
 
 venv: $(VENV)/.installed
 
@@ -28,13 +28,17 @@ serve: venv
 	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 ## Check the layer contracts (.importlinter), then run all tests (SQLite; PostgreSQL too when
-## TEST_DATABASE_URL is set; browser tests in Chromium).
-test: venv chromium
+## TEST_DATABASE_URL is set, the database created when missing; browser tests in Chromium;
+## Redis tests on a private redis-server).
+test: venv chromium redis
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 chromium:
 	@scripts/ensure-chromium
+
+redis:
+	@scripts/ensure-redis
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,11 +1,20 @@
 """Fixtures: an app on a migrated database (SQLite always, PostgreSQL when TEST_DATABASE_URL
-is set), wiped after every test, plus factories for users and pages and a form-posting helper."""
+is set, the database created when missing), wiped after every test, plus factories for users
+and pages, a form-posting helper and ``redis_url``: a private Redis for the session."""
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 
+import psycopg
 import pytest
+import redis
 from flask_migrate import upgrade
+from psycopg import sql
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from wiki import create_app
 from wiki.extensions import db
@@ -41,6 +50,38 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def _connect_postgresql(url, database: str):
+    params = {k: v for k, v in url.query.items() if isinstance(v, str)}
+    return psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                           dbname=database, connect_timeout=10, autocommit=True, **params)
+
+
+def ensure_postgresql_database(url: str) -> None:
+    """Create the test database when it does not exist yet, through the server's ``postgres``
+    maintenance database; stop the session with what to set when the server cannot be reached."""
+    parsed = make_url(url)
+    try:
+        _connect_postgresql(parsed, parsed.database).close()
+        return
+    except psycopg.OperationalError as error:
+        first_error = error
+    try:
+        with _connect_postgresql(parsed, "postgres") as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
+            if exists:
+                raise first_error  # it is there, but we may not connect to it: say why
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database)))
+    except psycopg.errors.DuplicateDatabase:
+        pass  # another test session created it in the meantime
+    except psycopg.Error as error:
+        pytest.exit(
+            f"TEST_DATABASE_URL={parsed.render_as_string(hide_password=True)}: cannot connect to or create "
+            f"the database {parsed.database!r} ({str(error).strip()}).\nStart that PostgreSQL server, or set "
+            "TEST_DATABASE_URL to one whose user may create databases, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test (unset, the tests run on SQLite only).",
+            returncode=pytest.ExitCode.TESTS_FAILED)
+
+
 def reset_postgresql(url: str) -> None:
     """Drop everything in the test database's public schema."""
     engine = create_engine(url)
@@ -55,11 +96,70 @@ def database_urls(tmp_path_factory):
     """One migrated database per engine for the whole session; tests wipe rows, not schema."""
     urls = {"sqlite": "sqlite:///" + str(tmp_path_factory.mktemp("db") / "wiki.db")}
     if TEST_DATABASE_URL:
+        ensure_postgresql_database(TEST_DATABASE_URL)
         reset_postgresql(TEST_DATABASE_URL)
         urls["postgresql"] = TEST_DATABASE_URL
     for url in urls.values():
         _migrate(url)
     return urls
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_redis(binary: str, directory) -> tuple[subprocess.Popen, str]:
+    """A redis-server on a free loopback port, keeping nothing on disk; (process, URL)."""
+    log = directory / "redis.log"
+    for _ in range(5):  # another process may take the free port before redis-server binds it
+        port = _free_port()
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(directory), "--logfile", str(log), "--daemonize", "no"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 15
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with redis.Redis.from_url(url, socket_timeout=1) as client:
+                    client.ping()
+                return proc, url
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+        output = log.read_text() if log.exists() else ""
+        if "Address already in use" not in output:
+            break
+    pytest.fail(f"{binary} did not start (log {log}):\n{output}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The Redis URL for every test that needs Redis (shared rate limits, job queues): the server
+    of NEXUS_TEST_REDIS_URL when set, else a private redis-server started for this session on a
+    free port and stopped at its end. Shared by the whole session: give keys a per-test prefix.
+    Without redis-server the tests that need it fail, never skip: multi-process deployments
+    depend on Redis."""
+    override = os.environ.get("NEXUS_TEST_REDIS_URL", "")
+    if override:
+        yield override
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("The Redis tests need redis-server (the session starts a private one): run "
+                    "'sudo apt-get install -y redis-server' (make test does this when run as root), or set "
+                    "NEXUS_TEST_REDIS_URL to a Redis to use.", pytrace=False)
+    proc, url = _start_redis(binary, tmp_path_factory.mktemp("redis"))
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wipe(app) -> None:

@@ -1,7 +1,8 @@
 """Rate limits across processes: gunicorn with 2 workers sharing the limits through Redis.
 
-Needs the Redis on 127.0.0.1:6379 (NEXUS_TEST_REDIS_URL to use another). A missing Redis
-fails this test, it never skips it: multi-process deployments depend on it.
+Uses the session's Redis (the ``redis_url`` fixture: a private redis-server, or the one of
+NEXUS_TEST_REDIS_URL). A missing Redis fails this test, it never skips it: multi-process
+deployments depend on it.
 """
 import http.client
 import re
@@ -11,16 +12,14 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.server.test_concurrent_saves import server  # noqa: F401 (fixture)
-import os
 
-REDIS_URL = os.environ.get("NEXUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
-def server_env():
+def server_env(redis_url):
     return {
-        "NEXUS_RATELIMIT_STORAGE_URI": REDIS_URL,
+        "NEXUS_RATELIMIT_STORAGE_URI": redis_url,
         "NEXUS_RATELIMIT_KEY_PREFIX": "nexus-test-" + uuid.uuid4().hex,  # counters of this test only
         "NEXUS_LOGIN_FAILURES_PER_ACCOUNT": "3 per minute",
     }
@@ -42,10 +41,11 @@ def attempt(port: int, username: str, password: str):
     return response.status, response.getheader("Retry-After"), body
 
 
-def test_redis_is_there():
+def test_redis_is_there(redis_url):
     import redis
 
-    assert redis.Redis.from_url(REDIS_URL).ping(), f"Redis at {REDIS_URL} does not answer"
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.ping(), f"Redis at {redis_url} does not answer"
 
 
 def test_failed_logins_are_counted_across_workers(make_user, server):  # noqa: F811
