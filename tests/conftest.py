@@ -25,7 +25,7 @@ from wiki.services import users as user_service
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
-TABLES = ("search_index", "links", "revisions", "pages", "audit_events", "invitations", "users")
+TABLES = ("jobs", "search_index", "links", "revisions", "pages", "audit_events", "invitations", "users")
 
 
 def pytest_configure(config):
@@ -39,6 +39,10 @@ def _base_config(url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test secret",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Jobs run inside the request, right after its commit, so a test sees their effect at
+        # once; tests of the queue itself (tests/services/test_jobs.py) choose another.
+        "JOBS_QUEUE_URL": "immediate",
+        "JOBS_WORKER_THREADS": 0,
     }
 
 

@@ -41,10 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
-    from wiki import cli
+    from wiki import cli, jobqueue
     from wiki.blueprints import BLUEPRINTS
     from wiki.web import access, caching, common, errors, proxy, ratelimit, requestlog
 
+    jobqueue.register(app)  # before the blueprints: their services queue jobs
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)

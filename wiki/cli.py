@@ -17,7 +17,7 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    render_history, import_markdown, load_starter):
+                    render_history, import_markdown, load_starter, jobs_worker):
         app.cli.add_command(command)
 
 
@@ -202,3 +202,21 @@ def load_starter() -> None:
         click.echo("Starter content: " + report.summary_line())
         for line in report.detail_lines():
             click.echo(line)
+
+
+@click.command("jobs-worker")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Jobs run side by side in this process.")
+@with_appcontext
+def jobs_worker(threads: int) -> None:
+    """Run queued jobs (fan-out after saves, renames, deletes) until stopped (SIGINT/SIGTERM).
+
+    For several app servers sharing a queue in Redis (JOBS_QUEUE_URL); start as many as
+    needed, on any machine. Jobs already taken by a worker that died are taken over.
+    """
+    from wiki import jobqueue
+
+    try:
+        jobqueue.run_worker(current_app._get_current_object(), threads)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None

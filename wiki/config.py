@@ -58,6 +58,18 @@ class Defaults:
     # this many bytes (wiki/web/caching.py); a hit costs one small query. 0 turns it off.
     PAGE_CACHE_BYTES = 16 * 1024 * 1024
 
+    # --- Jobs (wiki/jobqueue): work beyond the request's own page, e.g. re-rendering linking pages ---
+    # None: a SQLite queue in instance/jobs.db, run by JOBS_WORKER_THREADS threads in each app
+    # process. redis://host:6379/1 for several app servers, with `flask jobs-worker` processes
+    # (and JOBS_WORKER_THREADS = 0). "immediate": run each job in the request, after its commit.
+    JOBS_QUEUE_URL = None
+    JOBS_QUEUE_NAME = "nexus"
+    JOBS_WORKER_THREADS = 1
+    JOBS_MAX_ATTEMPTS = 5  # then the job is kept as failed, for /-/admin/jobs
+    JOBS_LEASE_SECONDS = 60  # a running job whose worker is silent this long is taken over
+    JOBS_SWEEP_SECONDS = 30  # how often workers look for jobs to send again
+    JOBS_BATCH = 100  # pages per transaction of a fan-out job
+
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SITE_NAME = "Nexus"
 

@@ -175,3 +175,28 @@ class AuditEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     actor: Mapped[User | None] = relationship()
+
+
+class Job(db.Model):
+    """Work a request caused beyond its own page (re-rendering linking pages, rewriting links),
+    written in the request's transaction so it can never be lost, and run by the job queue.
+
+    The row is the truth; the queue's message only says "run job N". A row is deleted when
+    its job is done; a failed one is kept (state "failed") for an admin to retry.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state_updated_at", "state", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)  # JSON: ids and keys, never objects
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    cursor: Mapped[int] = mapped_column(default=0)  # the last page id done: a rerun resumes after it
+    done: Mapped[int] = mapped_column(default=0)  # pages handled so far
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # While running: the worker holding it must finish or extend by then, or another takes it.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

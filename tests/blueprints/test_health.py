@@ -17,7 +17,10 @@ PREVIOUS = SCRIPTS.get_revision(HEAD).down_revision
 def test_a_migrated_database_is_healthy(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "migrations": "current", "revision": HEAD}
+    assert response.get_json() == {
+        "status": "ok", "database": "ok", "migrations": "current", "revision": HEAD,
+        "jobs": {"queue": "immediate", "broker": "ok", "queued": 0, "running": 0, "failed": 0, "messages": 0},
+    }
     assert response.headers["Cache-Control"] == "no-store"
 
 

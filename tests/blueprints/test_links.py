@@ -198,7 +198,7 @@ def test_rename_without_redirect_turns_old_links_red_and_can_rewrite_them(app, c
     make_page("Other", "[[Old]]")
     response = post_form(client, "/wiki/Old/-/rename", {"new_title": "New", "rewrite_links": "y"})
     assert response.status_code == 303
-    assert "Links updated on 2 page(s)" in html_of(client, "/wiki/New")
+    assert "Links to the old title on 2 page(s) are being updated" in html_of(client, "/wiki/New")
     assert client.get("/wiki/Linker/-/raw").data == b"[[New]] and [[New#Part|label]] and `[[Old]]`"
     assert revisions_of(app, "linker") == [1, 2]
     assert "was renamed to" in html_of(client, "/wiki/Linker/-/history")

@@ -56,6 +56,8 @@ EXPECTED = {
     ("admin.invitations", "POST"): "admin",
     ("admin.revoke_invitation", "POST"): "admin",
     ("admin.audit", "GET"): "admin",
+    ("admin.jobs", "GET"): "admin",
+    ("admin.retry_job", "POST"): "admin",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
@@ -118,7 +120,7 @@ def world(app):
 
 def url_for_rule(rule, world, title: str) -> str:
     sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
-              "invitation_id": world["invitation_id"], "filename": "css/nexus.css"}
+              "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css"}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
 
 

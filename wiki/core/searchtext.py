@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 MAX_QUERY_LENGTH = 500  # characters looked at; a 10,000-character query is cut here

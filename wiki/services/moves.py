@@ -1,16 +1,15 @@
 """Renaming, deleting and restoring pages, and following redirects."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_source, redirect_target
-from wiki.core.markup.rewrite import rewrite_wikilinks
 from wiki.models import Link, Page, Revision, User
-from wiki.services import rendering, search
+from wiki.services import fanout, jobs, rendering, search
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
-from wiki.services.pages import _same_title, current_revision, write_revision
+from wiki.services.pages import write_revision
 from wiki.core.titles import InvalidTitle, Title, canonical_key
 
 MAX_REDIRECT_HOPS = 10
@@ -20,11 +19,7 @@ MAX_REDIRECT_HOPS = 10
 class RenameResult:
     page: Page
     redirect_left: bool
-    rewritten: int  # linking pages whose links were rewritten
-
-
-def _is_key(key: str):
-    return lambda target: _same_title(target, key)
+    rewriting: int  # pages linking to the old title, whose links a job is rewriting
 
 
 def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirect: bool = True,
@@ -32,8 +27,9 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
     """Give ``page`` (and its whole history) a new title, in one transaction.
 
     The old title becomes a redirect unless ``leave_redirect`` is False; with
-    ``rewrite_links`` every live page linking to the old title gets a new revision whose
-    links point at the new one. Pages linking to either title are re-rendered.
+    ``rewrite_links`` a job gives every live page linking to the old title a new revision
+    whose links point at the new one. Pages linking to either title are re-rendered by a
+    job too (wiki.services.fanout): the rename itself costs the same however many link here.
     """
     parsed = Title.parse(new_title)  # normalized once; raises InvalidTitle
     new_display, new_key = parsed.display, parsed.key
@@ -54,48 +50,43 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
         own = page.current_revision
         rendering.apply(own, rendering.render(new_display, own.source))  # its section edit links
         search.index_page(page, own)  # found under its new title
-        rewritten = 0
-        if rewrite_links:
-            rewritten = _rewrite_links(old_key, new_display, old_title, page.id, actor)
+        rewriting = 0
+        if rewrite_links and old_key != new_key:
+            rewriting = _count_linking(old_key, page.id)
+            if rewriting:
+                fanout.queue_link_rewrite(page, old_title, old_key, actor)
         leave = leave_redirect and old_key != new_key
         if leave:
             stub = Page(title=old_title, title_key=old_key)
             db.session.add(stub)
             write_revision(stub, None, redirect_source(new_display), f"Moved to “{new_display}”", actor)
-        rendering.rerender_linking_pages({old_key, new_key})
-        db.session.commit()
+        fanout.queue_rerender({old_key, new_key})
+        jobs.commit()
     except (IntegrityError, StaleRevision):
         db.session.rollback()
+        jobs.discard()
         raise Conflict("Another change to these pages happened at the same moment. Nothing was "
                        "renamed; please try again.") from None
-    return RenameResult(page, leave, rewritten)
+    return RenameResult(page, leave, rewriting)
 
 
-def _rewrite_links(old_key: str, new_title: str, old_title: str, page_id: int, actor: User) -> int:
-    sources = db.session.scalars(
-        select(Page).where(
+def _count_linking(key: str, page_id: int) -> int:
+    """Live pages other than ``page_id`` that link to the title ``key``."""
+    return db.session.scalar(
+        select(func.count()).select_from(Page).where(
             Page.deleted.is_(False),
             Page.id != page_id,
-            Page.id.in_(select(Link.source_page_id).where(Link.target_key == old_key)),
+            Page.id.in_(select(Link.source_page_id).where(Link.target_key == key)),
         )
-    ).all()
-    count = 0
-    for source in sources:
-        parent = current_revision(source.id)
-        body = rewrite_wikilinks(parent.source, _is_key(old_key), new_title)
-        if body != parent.source:
-            summary = f"Links updated: “{old_title}” was renamed to “{new_title}”"
-            write_revision(source, parent, body, summary, actor)
-            count += 1
-    return count
+    )
 
 
 def delete_page(page: Page, actor: User) -> None:
     """Hide a page: its history is kept and an admin can restore it; links to it turn red."""
     page.deleted = True
     search.unindex_page(page)
-    rendering.rerender_linking_pages({page.title_key})
-    db.session.commit()
+    fanout.queue_rerender({page.title_key})
+    jobs.commit()
 
 
 def restore_page(page: Page, actor: User) -> None:
@@ -105,8 +96,8 @@ def restore_page(page: Page, actor: User) -> None:
     revision = page.current_revision
     rendering.apply(revision, rendering.render(page.title, revision.source))
     search.index_page(page, revision)
-    rendering.rerender_linking_pages({page.title_key})
-    db.session.commit()
+    fanout.queue_rerender({page.title_key})
+    jobs.commit()
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import rendering, search
+from wiki.services import fanout, jobs, rendering, search
 from wiki.core.diff.blame import BlameLine, BlameState
 from wiki.core.diff.merge import merge3
-from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
+from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
 from wiki.core.edits import MAX_SUMMARY_LENGTH, UNPARSED, Edit, Unparsed, check_size
-from wiki.core.titles import InvalidTitle, Title, canonical_key
+from wiki.core.titles import Title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 __all__ = ["MAX_SUMMARY_LENGTH", "Edit", "Title", "check_size"]  # re-exported for views and forms
@@ -29,13 +29,6 @@ class SaveResult:
     revision: Revision
     created: bool  # False: the body was identical, nothing was saved
     merged_with: Revision | None = None  # the newer revision a stale edit was merged with
-
-
-def _same_title(title: str, key: str) -> bool:
-    try:
-        return canonical_key(title) == key
-    except InvalidTitle:
-        return False
 
 
 def find_deleted_page(title: str | Title) -> Page | None:
@@ -235,6 +228,7 @@ def save_edit(edit: Edit, author: User | None, max_bytes: int = DEFAULT_MAX_BYTE
             return _save_once(edit, author, max_bytes, merge)
         except (IntegrityError, _Raced):
             db.session.rollback()  # another save got in first: read the page again and retry
+            jobs.discard()
     existing = db.session.scalar(select(Page).where(Page.title_key == edit.title.key))
     raise StaleRevision(current_revision(existing.id) if existing else None)
 
@@ -277,8 +271,9 @@ def _save_once(edit: Edit, author: User | None, max_bytes: int, merge: bool) -> 
     try:
         revision = write_revision(page, parent, edit.body, edit.summary, author, minor=edit.minor,
                                   prepared=prepared, redirect=edit.redirect)
-        db.session.commit()
+        jobs.commit()
     except StaleRevision:
+        jobs.discard()
         raise _Raced() from None
     db.session.refresh(page)
     return SaveResult(page, revision, created=True, merged_with=merged_with)
@@ -341,10 +336,12 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
         raise StaleRevision(None)
     sync_links(page, rendered)
     search.index_page(page, revision, redirect=redirect)
+    # Pages linking here are rendered again by a job (wiki.services.fanout), committed with
+    # this revision: the save costs the same however many pages link to it.
     if parent is None:  # links to this title turn from red to blue
-        rendering.rerender_linking_pages({page.title_key})
+        fanout.queue_rerender({page.title_key})
     elif revision.headings != parent.headings:  # section links may turn valid or broken
-        rendering.rerender_linking_pages({page.title_key}, sections_only=True)
+        fanout.queue_rerender({page.title_key}, sections_only=True)
     return revision
 
 

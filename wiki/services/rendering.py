@@ -2,7 +2,7 @@
 
 Rendered HTML is stored on the revision, so whenever the state of a link target changes
 (created, deleted, renamed, its headings changed) the pages linking to it are rendered
-again here, in the caller's transaction.
+again, by a job (wiki.services.fanout).
 """
 import re
 from dataclasses import dataclass
@@ -15,8 +15,7 @@ from wiki.extensions import db
 from wiki.core.markup import LinkTarget, Rendered, render_markdown, slugify_heading
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
-from wiki.models import Link, Page, Revision
-from wiki.services import search
+from wiki.models import Page, Revision
 from wiki.core.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
 
@@ -190,32 +189,3 @@ def apply(revision: Revision, rendered: Rendered) -> None:
     revision.html = rendered.html
     revision.toc = rendered.toc
     revision.headings = headings_column(rendered)
-
-
-def rerender_linking_pages(keys: set[str], sections_only: bool = False) -> int:
-    """Render again the current revision of every live page linking to one of ``keys``.
-
-    With ``sections_only``, only pages whose links name a section of those targets
-    (their state depends on the target's headings, not on its existence). Returns the count.
-    """
-    if not keys:
-        return 0
-    query = (
-        select(Page, Revision)
-        .join(Revision, Revision.id == Page.current_revision_id)
-        .where(
-            Page.deleted.is_(False),
-            Page.id.in_(
-                select(Link.source_page_id).where(
-                    Link.target_key.in_(keys),
-                    *([Link.section.is_not(None)] if sections_only else []),
-                )
-            ),
-        )
-    )
-    count = 0
-    for page, revision in db.session.execute(query).all():
-        apply(revision, render(page.title, revision.source))
-        search.index_page(page, revision)  # link labels are part of its text
-        count += 1
-    return count

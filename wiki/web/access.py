@@ -66,6 +66,8 @@ RULES: dict[str, str | dict[str, str]] = {
     "admin.invitations": "admin",
     "admin.revoke_invitation": "admin",
     "admin.audit": "admin",
+    "admin.jobs": "admin",
+    "admin.retry_job": "admin",
 }
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form

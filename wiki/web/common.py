@@ -4,7 +4,6 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
-from flask_login import current_user
 
 from wiki.web.access import may
 from wiki.extensions import db, login_manager

@@ -1,11 +1,11 @@
 """Admin pages (access: wiki.web.access, admins only). Thin: parse the request, call a service, render."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from wiki.blueprints.admin.forms import ActiveForm, ConfirmForm, InvitationForm, RoleForm
 from wiki.web.lookup import int_arg
 from wiki.models import ROLES
-from wiki.services import admin
+from wiki.services import admin, jobs
 from wiki.services.errors import DomainError
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
@@ -86,3 +86,25 @@ def audit():
     return render_template("admin/audit.html", events=events, page_number=number,
                            newer_url=url(number - 1) if number > 1 else None,
                            older_url=url(number + 1) if more else None)
+
+
+@bp.get("/jobs", endpoint="jobs")
+def jobs_page():
+    """Background jobs that wait, run or failed, and the queue's state."""
+    from wiki.jobqueue import queue_of
+
+    queue = queue_of(current_app._get_current_object())
+    broker, waiting = queue.broker_state()
+    return render_template("admin/jobs.html", jobs=jobs.listing(), counts=jobs.counts(), queue=queue.kind,
+                           broker=broker, waiting=waiting, max_attempts=queue.settings.max_attempts)
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+def retry_job(job_id):
+    if not ConfirmForm().validate():
+        abort(400, description="The form is damaged; reload the page and try again.")
+    if jobs.retry(job_id):
+        flash(f"Job {job_id} is queued again.", "success")
+    else:
+        flash(f"Job {job_id} has not failed (it is done, running or queued already); nothing to retry.", "info")
+    return redirect(url_for("admin.jobs"), code=303)

@@ -58,7 +58,11 @@ def healthz():
     finally:
         _checking.reset(token)
     if current == heads:
-        return _answer({"status": "ok", "database": "ok", "migrations": "current", "revision": head}, 200)
+        body = {"status": "ok", "database": "ok", "migrations": "current", "revision": head,
+                "jobs": _jobs()}
+        if body["jobs"]["broker"] != "ok":
+            body["status"] = "degraded"  # saves still succeed; their fan-out waits in the database
+        return _answer(body, 200)
     # "pending": `flask db upgrade` has yet to run. "unknown": the database was migrated
     # by a newer release than this code (a rollback?), and upgrading cannot fix it.
     state = "pending" if current <= known else "unknown"
@@ -66,6 +70,23 @@ def healthz():
         {"status": "error", "database": "ok", "migrations": state, "current": _revisions(current), "head": head},
         503,
     )
+
+
+def _jobs() -> dict:
+    """The job queue's state: its broker, and the jobs that wait, run or failed."""
+    from wiki.jobqueue import queue_of
+    from wiki.services import jobs
+
+    queue = queue_of(current_app._get_current_object())
+    broker, waiting = queue.broker_state()
+    counts = jobs.counts()
+    detail = {"queue": queue.kind, "broker": broker, "queued": counts.queued, "running": counts.running,
+              "failed": counts.failed}
+    if counts.oldest is not None:
+        detail["oldest_queued_at"] = counts.oldest.isoformat()
+    if waiting is not None:
+        detail["messages"] = waiting
+    return detail
 
 
 def _answer(body: dict, status: int):

@@ -10,7 +10,7 @@ from wiki.web.lookup import int_arg, live_page
 from wiki.services import pages as page_service
 from wiki.services.errors import StaleRevision
 from wiki.core.diff.textdiff import diff_texts
-from wiki.web.common import canonical_redirect, wiki_url
+from wiki.web.common import wiki_url
 
 bp = Blueprint("history", __name__)
 

@@ -37,8 +37,8 @@ def rename(title):
             notes = [f"Renamed to “{result.page.title}”."]
             if result.redirect_left:
                 notes.append("The old title now redirects here.")
-            if result.rewritten:
-                notes.append(f"Links updated on {result.rewritten} page(s).")
+            if result.rewriting:
+                notes.append(f"Links to the old title on {result.rewriting} page(s) are being updated.")
             flash(" ".join(notes), "success")
             return redirect(wiki_url("pages.view", result.page.title), code=303)
     return render_template("moves/rename.html", page=page, form=form), status

@@ -1,0 +1,122 @@
+"""Fan-out: the work a change to one page causes on the pages that link to it, run as jobs.
+
+Rendered HTML is stored with each revision, so when a link target changes state (created,
+deleted, restored, renamed, its headings changed) the pages linking to it must be rendered
+again, and a rename may rewrite their links. That work grows with the wiki, so saves,
+renames, deletes and restores only queue it (``wiki.services.jobs``); a worker runs it in
+batches. Until it has, a linking page shows the link's previous state: a red link to a page
+that now exists leads to that page's editor, a blue one to a page just deleted to its
+"no such page" answer, never to another page.
+
+Correctness while jobs overlap with saves: each page is rendered before its lock (like a
+save, ``rendering.prepare``), then, holding the page's lock, its *current* revision is
+checked against what was rendered (``rendering.render_locked`` re-renders if a link target
+changed meanwhile, or a save made a new revision). Every change of a target's state queues
+a job that starts after that change committed, so the last job to touch a page sees the
+final state: a drained queue leaves every page as a from-scratch render would.
+"""
+from sqlalchemy import select, update
+
+from wiki.core.markup.rewrite import rewrite_wikilinks
+from wiki.core.titles import InvalidTitle, canonical_key
+from wiki.extensions import db
+from wiki.models import Job, Link, Page, Revision, User
+from wiki.services import jobs, rendering, search
+
+RERENDER = "rerender"
+REWRITE_LINKS = "rewrite_links"
+
+
+def queue_rerender(keys: set[str], sections_only: bool = False) -> None:
+    """Queue rendering again every live page linking to one of ``keys`` (title keys), in the
+    caller's transaction. ``sections_only``: only pages whose links name a section."""
+    if keys:
+        jobs.enqueue(RERENDER, keys=sorted(keys), sections_only=sections_only)
+
+
+def queue_link_rewrite(page: Page, old_title: str, old_key: str, actor: User | None) -> None:
+    """Queue rewriting links to ``old_title`` on every page into links to ``page`` (renamed)."""
+    jobs.enqueue(REWRITE_LINKS, page_id=page.id, old_title=old_title, old_key=old_key,
+                 actor_id=actor.id if actor else None)
+
+
+def _linking(keys: list[str], after: int, limit: int, sections_only: bool = False, exclude: int | None = None):
+    """The next ``limit`` live pages (by id, after ``after``) linking to one of ``keys``."""
+    links = select(Link.source_page_id).where(Link.target_key.in_(keys))
+    if sections_only:
+        links = links.where(Link.section.is_not(None))
+    query = select(Page).where(Page.deleted.is_(False), Page.id > after, Page.id.in_(links))
+    if exclude is not None:
+        query = query.where(Page.id != exclude)
+    return list(db.session.scalars(query.order_by(Page.id).limit(limit)))
+
+
+def _lock(page_id: int) -> None:
+    """The page's row lock (PostgreSQL) or the database's write lock (SQLite), until commit:
+    the same lock a save of that page takes, so the two never interleave."""
+    db.session.execute(
+        update(Page).where(Page.id == page_id).values(deleted=Page.deleted)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def rerender_page(page: Page) -> bool:
+    """Render the page's current revision again, in the caller's transaction. False if gone."""
+    revision = db.session.get(Revision, page.current_revision_id)
+    if revision is None:
+        return False
+    prepared = rendering.prepare(page.title, revision.source)  # before the lock, like a save
+    _lock(page.id)
+    current = db.session.scalar(
+        select(Revision).join(Page, Page.current_revision_id == Revision.id)
+        .where(Page.id == page.id, Page.deleted.is_(False))
+    )
+    if current is None:
+        return False  # deleted meanwhile: deleting it took it out of the index
+    rendered = rendering.render_locked(page.title, current.source, prepared)
+    rendering.apply(current, rendered)
+    search.index_page(page, current)  # link labels are part of its text
+    return True
+
+
+@jobs.handler(RERENDER)
+def _rerender(job: Job, settings: jobs.Settings) -> None:
+    data = jobs.payload(job)
+    while batch := _linking(data["keys"], job.cursor, settings.batch, data.get("sections_only", False)):
+        done = sum(rerender_page(page) for page in batch)
+        jobs.extend(job, settings, cursor=batch[-1].id, done=done)
+        db.session.commit()
+
+
+@jobs.handler(REWRITE_LINKS)
+def _rewrite_links(job: Job, settings: jobs.Settings) -> None:
+    from wiki.services.pages import current_revision, write_revision  # pages imports this module
+
+    data = jobs.payload(job)
+    target = db.session.get(Page, data["page_id"])
+    if target is None or target.deleted:
+        return  # deleted since: its links turned red, and the delete queued their re-rendering
+    old_key, old_title = data["old_key"], data["old_title"]
+    if target.title_key == old_key:
+        return  # renamed back meanwhile: the old links are right again
+    actor = db.session.get(User, data["actor_id"]) if data.get("actor_id") else None
+    summary = f"Links updated: “{old_title}” was renamed to “{target.title}”"
+
+    def is_old(title: str) -> bool:
+        try:
+            return canonical_key(title) == old_key
+        except InvalidTitle:
+            return False
+
+    while batch := _linking([old_key], job.cursor, settings.batch, exclude=target.id):
+        done = 0
+        for source in batch:
+            _lock(source.id)
+            parent = current_revision(source.id)
+            # A page done before a crash has no old link left: redoing it writes nothing.
+            body = rewrite_wikilinks(parent.source, is_old, target.title)
+            if body != parent.source:
+                write_revision(source, parent, body, summary, actor)
+                done += 1
+        jobs.extend(job, settings, cursor=batch[-1].id, done=done)
+        jobs.commit()  # write_revision may queue re-rendering of pages linking to these
