@@ -197,6 +197,7 @@ class Job(db.Model):
     done: Mapped[int] = mapped_column(default=0)  # pages handled so far
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Last change; for a job waiting to be retried, when its retry is due (the sweeper waits).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # While running: the worker holding it must finish or extend by then, or another takes it.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

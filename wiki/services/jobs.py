@@ -150,9 +150,11 @@ def run(job_id: int, settings: Settings) -> str:
             job.state = "failed"
             db.session.commit()
             return "failed"
-        job.state = "queued"
+        delay = min(2 ** job.attempts, 300)
+        # Not due before its retry: the sweeper (``overdue``) leaves it alone until then.
+        job.state, job.updated_at = "queued", job.updated_at + timedelta(seconds=delay)
         db.session.commit()
-        raise Retry(min(2 ** job.attempts, 300)) from error
+        raise Retry(delay) from error
     db.session.delete(job)
     commit()  # a handler may have queued follow-up jobs
     return "done"
