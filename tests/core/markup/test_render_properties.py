@@ -142,15 +142,3 @@ def test_a_form_feed_between_text_is_stable():
     once = sanitize_html("<a>&amp;\x0c<select><a><select>&amp;")
     assert once == "<a>&amp;?&amp;</a>"
     assert sanitize_html(once) == once
-
-
-def test_code_beyond_the_highlighting_budget_is_shown_plain():
-    from wiki.core.markup.highlight import MAX_HIGHLIGHTED_CHARS
-
-    small = "```python\nx = 1\n```\n\n"
-    big = "```python\n" + "a b c d e f g h\n" * (MAX_HIGHLIGHTED_CHARS // 16 + 1) + "```\n\n"
-    html = render_markdown(small + big + small).html
-    assert html.count('<div class="codehilite">') == 1  # the first block only: the big one spent it
-    assert html.count("<pre><code>") == 2
-    indented = render_markdown("    x = 1\n\n" + "text\n\n" + "    y = 2\n" * (MAX_HIGHLIGHTED_CHARS // 6 + 1)).html
-    assert '<div class="codehilite">' not in indented  # indented blocks share one decision
