@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from wiki.core.markup import render_markdown  # noqa: E402
-from wiki.core.markup.render import MAX_MARKUP_COST, markup_cost  # noqa: E402
+from wiki.core.markup.budget import MAX_MARKUP_COST, markup_cost  # noqa: E402
 
 MiB = 1024 * 1024
 LIMIT = 30  # seconds

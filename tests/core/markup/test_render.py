@@ -1,5 +1,9 @@
-"""render_markdown: Markdown features, headings/TOC, collected links, hostile input, pathological input."""
-import re
+"""render_markdown end to end: Markdown features, wiki links, hostile input, pathological input.
+
+The parts it is made of have tests of their own: test_headings, test_linkcollect,
+test_tasklists, test_highlight, test_budget and test_bounded_* (the helpers render, elements
+and text_of here are shared with them).
+"""
 from html.parser import HTMLParser
 
 import pytest
@@ -89,45 +93,6 @@ def test_indented_code_block():
     assert 'class="codehilite"' in html and "&lt;" in html
 
 
-def test_footnotes():
-    html = render("Claim[^1] and again[^1] and other[^note].\n\n[^1]: First.\n[^note]: Second note.\n").html
-    assert '<sup id="fnref-1"><a class="footnote-ref" href="#fn-1">1</a></sup>' in html
-    assert '<sup id="fnref2-1"><a class="footnote-ref" href="#fn-1">1</a></sup>' in html
-    assert '<a class="footnote-ref" href="#fn-note">2</a>' in html
-    assert '<div class="footnote">' in html
-    assert [li["id"] for li in elements(html, "li")] == ["fn-1", "fn-note"]
-    backrefs = [a["href"] for a in elements(html, "a") if a.get("class") == "footnote-backref"]
-    assert backrefs == ["#fnref-1", "#fnref2-1", "#fnref-note"]
-
-
-def test_footnote_labels_with_spaces_get_safe_ids_and_matching_links():
-    html = render("x[^my note]\n\n[^my note]: text\n").html
-    ids = [e["id"] for e in elements(html) if "id" in e]
-    assert ids == ["fnref-my-note", "fn-my-note"]
-    hrefs = {a["href"] for a in elements(html, "a")}
-    assert hrefs == {"#fn-my-note", "#fnref-my-note"}
-
-
-def test_task_lists():
-    html = render("- [ ] todo\n- [x] done\n- [X] also done\n- plain\n").html
-    boxes = elements(html, "input")
-    assert boxes == [
-        {"type": "checkbox", "disabled": None},
-        {"type": "checkbox", "disabled": None, "checked": None},
-        {"type": "checkbox", "disabled": None, "checked": None},
-    ]
-    assert '<ul class="task-list">' in html
-    assert html.count('<li class="task-list-item">') == 3
-    assert "<li>plain</li>" in html
-    assert "[ ]" not in html and "[x]" not in html
-
-
-def test_task_list_in_loose_list_and_brackets_elsewhere_untouched():
-    html = render("- [x] done\n\n- [ ] todo\n\nText [ ] stays and [x] too.\n").html
-    assert len(elements(html, "input")) == 2
-    assert "Text [ ] stays and [x] too." in html
-
-
 def test_sane_lists_keep_ordered_and_unordered_apart_and_start():
     html = render("3. three\n4. four\n\n* a\n* b\n").html
     assert elements(html, "ol") == [{"start": "3"}]
@@ -140,77 +105,7 @@ def test_raw_html_is_kept_when_allowed():
     assert "<details>" in html and "<summary>More</summary>" in html and "<kbd>Ctrl</kbd>" in html
 
 
-# --- Headings, ids and TOC ----------------------------------------------------------------------------
-
-def test_heading_ids_are_unique_with_numbered_suffixes():
-    result = render("# Intro\n\n## Intro\n\n### Intro\n\n# Other\n")
-    assert [h.id for h in result.headings] == ["intro", "intro-2", "intro-3", "other"]
-    assert [e["id"] for e in elements(result.html) if "id" in e] == ["intro", "intro-2", "intro-3", "other"]
-
-
-def test_literal_suffix_heading_does_not_collide():
-    result = render("# A\n\n# A 2\n\n# A\n")
-    assert [h.id for h in result.headings] == ["a", "a-2", "a-3"]
-
-
-def test_headings_collected_in_order_with_plain_text():
-    result = render("# Title *emph*\n\nText\n\n## Sub `code` & [link](/x)\n\n###### Six\n")
-    assert result.headings == (
-        Heading(1, "Title emph", "title-emph"),
-        Heading(2, "Sub code & link", "sub-code-link"),
-        Heading(6, "Six", "six"),
-    )
-
-
-def test_toc_is_nested_list_of_links():
-    result = render("# A\n\n## B\n\n### C\n\n## D\n\n# E\n")
-    assert result.toc == (
-        '<ul><li><a href="#a">A</a><ul><li><a href="#b">B</a><ul><li><a href="#c">C</a></li></ul></li>'
-        '<li><a href="#d">D</a></li></ul></li><li><a href="#e">E</a></li></ul>'
-    )
-
-
-def test_no_headings_no_toc():
-    result = render("just text")
-    assert result.toc == "" and result.headings == ()
-
-
-def test_heading_inside_fenced_code_is_not_a_heading():
-    result = render("```\n# not a heading\n```\n\n# Real\n")
-    assert [h.text for h in result.headings] == ["Real"]
-
-
-def test_unicode_headings_get_unicode_ids():
-    result = render("# Über Größe\n\n## Кошка и собака\n\n## हिन्दी भाषा\n\n## 日本語\n")
-    assert [h.id for h in result.headings] == ["über-größe", "кошка-и-собака", "हिन्दी-भाषा", "日本語"]
-
-
-def test_heading_with_quotes_and_angle_brackets_yields_safe_id():
-    result = render("# He said \"<hi>\" & 'bye' <script>alert(1)</script>\n")
-    (heading,) = result.headings
-    assert re.fullmatch(r"[\w-]+", heading.id)
-    assert heading.id == "he-said-bye-alert1"
-    assert "<script" not in result.html and "<script" not in result.toc
-    assert_safe(result.toc)
-
-
-def test_symbol_only_heading_falls_back_to_section():
-    result = render("# !!!\n\n# ???\n")
-    assert [h.id for h in result.headings] == ["section", "section-2"]
-
-
-def test_heading_ids_avoid_footnote_ids():
-    result = render("# fn-1\n\nx[^1]\n\n[^1]: note\n")
-    ids = [e["id"] for e in elements(result.html) if "id" in e]
-    assert len(ids) == len(set(ids))
-    assert result.headings[0].id == "fn-1-2"
-
-
-def test_toc_text_is_escaped():
-    result = render("# a < b & c\n")
-    assert result.headings[0].text == "a < b & c"
-    assert "a &lt; b &amp; c" in result.toc
-
+# --- Heading slugs (heading ids and links to sections share them) ---------------------------------------
 
 @pytest.mark.parametrize("text, slug", [
     ("Hello World", "hello-world"),
@@ -327,28 +222,7 @@ def test_wikilink_in_heading_and_label_text_in_toc():
     assert 'data-' not in result.html
 
 
-# --- Plain links --------------------------------------------------------------------------------------------
-
-def test_plain_wiki_links_are_collected():
-    result = render(
-        "[a](/wiki/Foo_bar#sec) [b](/wiki/Caf%C3%A9) [c](/wiki/Foo/-/edit) [d](https://example.com/wiki/X) "
-        "[e](/wiki/) <a href=\"/wiki/Raw_Link\">raw</a> [f](/wiki/Q?x=1)"
-    )
-    assert result.links == (
-        OutgoingLink("Foo bar", "sec"), OutgoingLink("Café", None), OutgoingLink("Raw Link", None),
-        OutgoingLink("Q", None),
-    )
-
-
-def test_reference_links_to_wiki_pages_are_collected():
-    result = render("See [the page][ref].\n\n[ref]: /wiki/Some_Page\n")
-    assert result.links == (OutgoingLink("Some Page", None),)
-
-
-def test_link_order_mixes_wikilinks_markdown_links_and_raw_html():
-    result = render("*[[A]]* <a href=\"/wiki/B\">b</a> [c](/wiki/C)\n\n- [[D]]\n")
-    assert [link.target for link in result.links] == ["A", "B", "C", "D"]
-
+# --- Plain links (collecting them: test_linkcollect) ----------------------------------------------------
 
 def test_external_links_get_rel_and_relative_links_do_not():
     html = render("[ext](https://example.com) [rel](/wiki/X) [frag](#top) <https://auto.example> [pr](//cdn.example/x)").html
@@ -497,12 +371,6 @@ def test_too_deep_nesting_falls_back_to_escaped_source_with_links():
     assert result.html.startswith('<pre class="render-fallback">[[Kept]] &lt;b&gt;x&lt;/b&gt;\n\n- - - ')
     assert result.links == (OutgoingLink("Kept", None),)
     assert result.headings == () and result.toc == ""
-
-
-def test_highlighting_stops_after_the_budget_but_code_still_renders():
-    html = render("```python\nx = 1\n```\n\n" * 250).html
-    assert html.count('<div class="codehilite">') == 200
-    assert html.count("<pre><code>x = 1\n</code></pre>") == 50
 
 
 def test_new_instance_per_call_keeps_no_state():

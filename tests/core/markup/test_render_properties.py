@@ -125,7 +125,7 @@ def test_plain_text_fallback_is_a_fixed_point_showing_the_text(text):
 @settings(SETTINGS, max_examples=15)  # each re-sanitizes ~100 KB of text: slow in bleach
 @given(st.lists(FRAGMENT, min_size=1, max_size=20).map("".join))
 def test_pages_over_the_budget_are_shown_as_text_safely(chunk):
-    from wiki.core.markup.render import MAX_MARKUP_COST, markup_cost
+    from wiki.core.markup.budget import MAX_MARKUP_COST, markup_cost
 
     source = chunk * (MAX_MARKUP_COST // max(1, markup_cost(chunk)) + 1)
     if markup_cost(source) <= MAX_MARKUP_COST:
@@ -142,15 +142,3 @@ def test_a_form_feed_between_text_is_stable():
     once = sanitize_html("<a>&amp;\x0c<select><a><select>&amp;")
     assert once == "<a>&amp;?&amp;</a>"
     assert sanitize_html(once) == once
-
-
-def test_code_beyond_the_highlighting_budget_is_shown_plain():
-    from wiki.core.markup.render import MAX_HIGHLIGHTED_CHARS
-
-    small = "```python\nx = 1\n```\n\n"
-    big = "```python\n" + "a b c d e f g h\n" * (MAX_HIGHLIGHTED_CHARS // 16 + 1) + "```\n\n"
-    html = render_markdown(small + big + small).html
-    assert html.count('<div class="codehilite">') == 1  # the first block only: the big one spent it
-    assert html.count("<pre><code>") == 2
-    indented = render_markdown("    x = 1\n\n" + "text\n\n" + "    y = 2\n" * (MAX_HIGHLIGHTED_CHARS // 6 + 1)).html
-    assert '<div class="codehilite">' not in indented  # indented blocks share one decision

@@ -1,6 +1,6 @@
 """Markdown rendering and HTML sanitizing for Nexus (pure: no Flask, no database)."""
+from .headings import Heading
 from .render import (
-    Heading,
     LinkTarget,
     OutgoingLink,
     Rendered,
