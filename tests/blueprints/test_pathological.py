@@ -2,14 +2,14 @@
 and viewable (formatted, or, over the markup budget, shown as text with a notice), or refused
 with a clear message and the text kept in the form. Timings are not asserted here; the worst
 cases are measured by bench/pathological.py. The rendering-level cases live in
-tests/unit/test_render.py (PATHOLOGICAL); these go through HTTP at full size.
+tests/core/markup/test_render.py (PATHOLOGICAL); these go through HTTP at full size.
 """
 import re
 
 import pytest
 
 from tests.conftest import post_form
-from wiki.core.markup.render import MAX_MARKUP_COST, markup_cost
+from wiki.core.markup.budget import MAX_MARKUP_COST, markup_cost
 
 MiB = 1024 * 1024
 NOTICE = "This page has too much markup to format"

@@ -72,3 +72,11 @@ def test_links_in_code_are_not_collected():
 
 def test_images_are_not_links():
     assert render("![alt](/wiki/Picture)").links == ()
+
+
+def test_raw_html_that_html_parser_refuses_renders_instead_of_failing():
+    # html.parser raises AssertionError on '<![' after a broken tag; a save must not 500.
+    from wiki.core.markup import render_markdown
+
+    rendered = render_markdown('<div\r<a><![\n\n<a href="/wiki/B">b</a>')
+    assert rendered.html == "<p></p><div>b\n\n<p></p></div>"  # shown, sanitized, nothing raised

@@ -84,3 +84,16 @@ def test_tilde_fences_and_unclosed_fences():
 
 def test_empty_source():
     assert find_sections("") == []
+
+
+def test_only_the_line_breaks_markdown_knows_start_a_section():
+    # U+2028 and form feed are line breaks to str.splitlines, not to Markdown: "#" after them
+    # is paragraph text, not a heading, so it starts no section and gets no edit marker.
+    from wiki.core.markup import render_markdown
+
+    for separator in ("\u2028", "\x0c", "\x85"):
+        source = f"'></b>&#</t;{separator}# not a heading"
+        assert find_sections(source) == []
+        rendered = render_markdown(source, section_edit_url=lambda n: f"/e?section={n}")
+        assert "nexus-section" not in rendered.html
+    assert [s.title for s in find_sections("intro\r# One\rtext\r\n# Two\n")] == ["One", "Two"]

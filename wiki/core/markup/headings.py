@@ -18,7 +18,7 @@ from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags
 from markdown.treeprocessors import Treeprocessor
 
 from .sanitize import is_safe_id
-from .sections import find_sections
+from .sections import find_sections, section_lines
 from .wikilinks import slugify_heading
 
 _HEADING_TAGS = frozenset(f"h{level}" for level in range(1, 7))
@@ -123,7 +123,7 @@ def mark_sections(source: str, nonce: str) -> str:
     rendered heading starts section N, so an edit link can never point at the wrong one.
     The nonce keeps authors from forging markers of their own.
     """
-    lines = source.splitlines(keepends=True)
+    lines = section_lines(source)  # the lines find_sections counted, as Markdown splits them
     for section in reversed(find_sections(source)):
         lines.insert(section.start, f"\n<!--nexus-section-{nonce}:{section.number}-->\n\n")
     if lines and not lines[-1].endswith("\n"):

@@ -86,7 +86,12 @@ class LinkCollectorTreeprocessor(Treeprocessor):
             raw = blocks[int(m.group(1))] if int(m.group(1)) < len(blocks) else None
             if isinstance(raw, str) and "<a" in raw.lower():
                 parser = _AnchorHrefs()
-                parser.feed(raw)
-                parser.close()
+                try:
+                    parser.feed(raw)
+                    parser.close()
+                except AssertionError:
+                    # html.parser asserts on some malformed markup ('<div\r<a><!['): the
+                    # sanitizer still handles the snippet, only its links go unrecorded.
+                    continue
                 for href in parser.hrefs:
                     self._add_href(href)

@@ -26,8 +26,18 @@ class Section:
     end: int  # index one past its last line
 
 
-def _lines(source: str) -> list[str]:
-    return source.splitlines(keepends=True) if source else []
+# Lines as Python-Markdown sees them: it breaks only at "\r\n", "\r" and "\n". str.splitlines
+# also breaks at U+2028, "\x85", "\f" ..., which would make a heading of text that Markdown
+# renders inside a paragraph, and put a section marker in the middle of that paragraph.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def section_lines(source: str) -> list[str]:
+    """The source's lines (with their breaks), numbered as Section.start and .end count them."""
+    return _LINE.findall(source) if source else []
+
+
+_lines = section_lines
 
 
 def _headings(lines: list[str]):
