@@ -190,6 +190,7 @@ def run_worker(app: Flask, threads: int) -> None:
     and one thread of ours sweeps. Stops on SIGINT/SIGTERM as Huey's consumer does."""
     queue = queue_of(app)
     queue.threads = 0  # this process runs Huey's consumer, not the in-process threads
+    _log_to_stderr()
     if queue.kind in ("immediate", "memory"):
         raise ValueError(f"JOBS_QUEUE_URL is {queue.kind!r}: there is no queue for a separate worker to read.")
     sweeper = threading.Thread(target=_sweep_forever, args=(queue,), name="nexus-jobs-sweeper", daemon=True)
@@ -198,6 +199,20 @@ def run_worker(app: Flask, threads: int) -> None:
                                           initial_delay=0.05, max_delay=1.0)
     log.info("Job worker started: %s queue, %d thread(s).", queue.kind, threads)
     consumer.run()
+
+
+def _log_to_stderr() -> None:
+    """A worker's own lines (start, jobs taken over, failures) and Huey's, at INFO on stderr
+    (the journal under systemd), unless logging is configured elsewhere."""
+    if logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    for name in ("nexus.jobs", "huey"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.setLevel(logging.INFO)
+            logger.addHandler(handler)
 
 
 def _sweep_forever(queue: Queue) -> None:

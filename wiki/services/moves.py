@@ -60,7 +60,9 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
             stub = Page(title=old_title, title_key=old_key)
             db.session.add(stub)
             write_revision(stub, None, redirect_source(new_display), f"Moved to “{new_display}”", actor)
-        fanout.queue_rerender({old_key, new_key})
+        # Links to the new title turn blue; to the old one they follow the redirect left there
+        # (writing it queued their re-rendering already) or turn red.
+        fanout.queue_rerender({new_key} if leave else {old_key, new_key})
         jobs.commit()
     except (IntegrityError, StaleRevision):
         db.session.rollback()
