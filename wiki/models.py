@@ -186,7 +186,9 @@ class Job(db.Model):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_state_updated_at", "state", "updated_at"),)
+    # AUTOINCREMENT on SQLite: ids are never reused once the table empties, so an id in a log
+    # or on the admin page names one job.
+    __table_args__ = (Index("ix_jobs_state_updated_at", "state", "updated_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("updated_at", UTC_DATETIME, nullable=False),
         sa.Column("lease_until", UTC_DATETIME, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_jobs"),
+        sqlite_autoincrement=True,  # ids never reused: one id names one job in logs and on /-/admin/jobs
     )
     op.create_index("ix_jobs_state_updated_at", "jobs", ["state", "updated_at"])
 

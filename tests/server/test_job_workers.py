@@ -330,7 +330,7 @@ def browser(servers, alice):
 # The database, read directly (what no page shows)
 
 
-JOBS = "SELECT id, kind, state, attempts, cursor, done, error FROM jobs ORDER BY id"
+JOBS = "SELECT id, kind, state, attempts, cursor, done, error, payload FROM jobs ORDER BY id"
 
 
 def jobs_rows(database_url: str) -> list:
@@ -538,19 +538,28 @@ def test_a_worker_killed_in_the_middle_of_a_fan_out_loses_nothing_and_repeats_no
     row = wait_for_progress(database_url, "rerender", at_least=250)
     worker.kill()
     jobs_now, pages = snapshot(database_url, (JOBS, ()), pages_of("Spoke"))
-    [job] = jobs_now
-    assert (job.kind, job.state) == ("rerender", "running") and 0 < job.done < FANOUT_PAGES, (row, jobs_now)
-    # Partly done, and never less than the job's record says: the batch in flight was rolled
-    # back with the connection, pages and progress alike.
-    assert [p.id for p in pages if p.id <= job.cursor and blue("/wiki/Hub") not in p.html] == []
-    assert [p.id for p in pages if p.id > job.cursor and red("/wiki/Hub") not in p.html] == [] or job.attempts > 1
-    if job.attempts == 1:  # (a lease that ran out under load would have let two threads share it)
-        assert sum(blue("/wiki/Hub") in p.html for p in pages) == job.done
-    assert sum(red("/wiki/Hub") in p.html for p in pages) > 0
+    # The fan-out was cut into jobs over ranges of 1,000 pages (wiki.services.fanout.SPLIT_PAGES),
+    # which the worker's two threads run side by side.
+    ranges = [(job, json.loads(job.payload)) for job in jobs_now if job.kind == "rerender"]
+    assert ranges and all("first" in data for _job, data in ranges), jobs_now
+    assert any(job.state == "running" and job.done > 0 for job, _data in ranges), (row, jobs_now)
+    pending = set()
+    for job, data in ranges:
+        mine = [p for p in pages if data["first"] <= p.id <= data["last"]]
+        pending.update(p.id for p in mine)
+        # Never less than the job's record says: the batch in flight was rolled back with the
+        # connection, pages and progress alike.
+        assert [p.id for p in mine if p.id <= job.cursor and blue("/wiki/Hub") not in p.html] == []
+        if job.attempts <= 1:  # (a lease that ran out under load would have let two threads share it)
+            assert [p.id for p in mine if p.id > job.cursor and red("/wiki/Hub") not in p.html] == []
+            assert sum(blue("/wiki/Hub") in p.html for p in mine) == job.done
+    # The ranges whose jobs are gone were done completely.
+    assert [p.id for p in pages if p.id not in pending and blue("/wiki/Hub") not in p.html] == []
+    assert sum(red("/wiki/Hub") in p.html for p in pages) > 0  # partly done
     assert blue("/wiki/Hub") in get(b, "/wiki/Spoke_0001")[1]
     assert red("/wiki/Hub") in get(b, f"/wiki/Spoke_{FANOUT_PAGES:04d}")[1]
 
-    worker.start()  # takes the job over once its lease (3 s) has run out, and resumes it
+    worker.start()  # takes the jobs over once their lease (3 s) has run out, and resumes them
     wait_until_drained(database_url, 180)  # no job failed, none is left
 
     states = page_states(db_app, "Spoke")

@@ -287,3 +287,22 @@ def test_the_default_queue_is_sqlite_run_by_a_thread_in_the_app(database_urls, t
     finally:
         queue.stop.set()
         wipe(app)
+
+
+def test_a_large_fan_out_is_cut_into_ranges_that_workers_share(app, client, editor, make_page, monkeypatch):
+    monkeypatch.setattr(fanout, "SPLIT_PAGES", 3)
+    for n in range(8):
+        make_page(f"Linker {n}", "[[Target]]")
+    drain(app)
+    save(client, "Target", "text")
+    assert pending_jobs(app) == [("rerender", "queued")]
+    queue = queue_of(app)
+    queue.huey.execute(queue.huey.dequeue())  # the first job only cuts the work into ranges
+    with app.app_context():
+        ranges = [jobs.payload(job) for job in db.session.scalars(select(Job).order_by(Job.id))]
+    assert [(r["first"] <= r["last"]) for r in ranges] == [True, True, True]
+    assert all(MISSING in stored_html(app, f"linker {n}") for n in range(8))
+    assert drain(app) == 3
+    assert all(MISSING not in stored_html(app, f"linker {n}") for n in range(8))
+    assert pending_jobs(app) == []
+    assert_as_rendered_from_scratch(app)

@@ -40,14 +40,22 @@ def queue_link_rewrite(page: Page, old_title: str, old_key: str, actor: User | N
                  actor_id=actor.id if actor else None)
 
 
-def _linking(keys: list[str], after: int, limit: int, sections_only: bool = False, exclude: int | None = None):
-    """The next ``limit`` live pages (by id, after ``after``) linking to one of ``keys``."""
+def _linking_query(keys: list[str], sections_only: bool = False, exclude: int | None = None, last: int | None = None):
     links = select(Link.source_page_id).where(Link.target_key.in_(keys))
     if sections_only:
         links = links.where(Link.section.is_not(None))
-    query = select(Page).where(Page.deleted.is_(False), Page.id > after, Page.id.in_(links))
+    query = select(Page).where(Page.deleted.is_(False), Page.id.in_(links))
     if exclude is not None:
         query = query.where(Page.id != exclude)
+    if last is not None:
+        query = query.where(Page.id <= last)
+    return query
+
+
+def _linking(keys: list[str], after: int, limit: int, sections_only: bool = False, exclude: int | None = None,
+             last: int | None = None):
+    """The next ``limit`` live pages (by id, after ``after``, up to ``last``) linking to ``keys``."""
+    query = _linking_query(keys, sections_only, exclude, last).where(Page.id > after)
     return list(db.session.scalars(query.order_by(Page.id).limit(limit)))
 
 
@@ -60,12 +68,22 @@ def _lock(page_id: int) -> None:
     )
 
 
-def rerender_page(page: Page) -> bool:
-    """Render the page's current revision again, in the caller's transaction. False if gone."""
+def prepare_page(page: Page) -> rendering.Prepared | None:
+    """Render the page's current revision without taking any lock (see ``rerender_page``)."""
     revision = db.session.get(Revision, page.current_revision_id)
-    if revision is None:
-        return False
-    prepared = rendering.prepare(page.title, revision.source)  # before the lock, like a save
+    return rendering.prepare(page.title, revision.source) if revision is not None else None
+
+
+def rerender_page(page: Page, prepared: rendering.Prepared | None = None) -> bool:
+    """Render the page's current revision again, in the caller's transaction. False if gone.
+
+    ``prepared``: its rendering made before any lock was taken (``prepare_page``); under the
+    page's lock it is used if the page and its link targets are as they were, else redone.
+    """
+    if prepared is None:
+        prepared = prepare_page(page)
+        if prepared is None:
+            return False
     _lock(page.id)
     current = db.session.scalar(
         select(Revision).join(Page, Page.current_revision_id == Revision.id)
@@ -79,13 +97,38 @@ def rerender_page(page: Page) -> bool:
     return True
 
 
+SPLIT_PAGES = 1000  # a fan-out over more pages is cut into jobs of this many, for several workers
+
+
 @jobs.handler(RERENDER)
 def _rerender(job: Job, settings: jobs.Settings) -> None:
     data = jobs.payload(job)
-    while batch := _linking(data["keys"], job.cursor, settings.batch, data.get("sections_only", False)):
-        done = sum(rerender_page(page) for page in batch)
-        jobs.extend(job, settings, cursor=batch[-1].id, done=done)
+    keys, sections_only = data["keys"], data.get("sections_only", False)
+    if "last" not in data and _split(job, keys, sections_only):
+        return
+    cursor = max(job.cursor, data.get("first", 0) - 1)
+    while batch := _linking(keys, cursor, settings.batch, sections_only, last=data.get("last")):
+        # Rendering is most of the work: all of it happens before the batch's first lock, so
+        # on SQLite (one write lock for the whole database) saves wait only for the writes.
+        prepared = [(page, prepare_page(page)) for page in batch]
+        done = sum(rerender_page(page, ready) for page, ready in prepared if ready is not None)
+        cursor = batch[-1].id
+        jobs.extend(job, settings, cursor=cursor, done=done)
         db.session.commit()
+
+
+def _split(job: Job, keys: list[str], sections_only: bool) -> bool:
+    """Cut a large fan-out into jobs over ranges of page ids, which workers run side by side.
+    False (nothing done) for one small enough to run as it is. The ranges are queued in the
+    transaction that deletes this job, so either all of them exist or this job does."""
+    ids = list(db.session.scalars(
+        _linking_query(keys, sections_only).with_only_columns(Page.id).order_by(Page.id)))
+    if len(ids) <= SPLIT_PAGES:
+        return False
+    for start in range(0, len(ids), SPLIT_PAGES):
+        chunk = ids[start:start + SPLIT_PAGES]
+        jobs.enqueue(RERENDER, keys=keys, sections_only=sections_only, first=chunk[0], last=chunk[-1])
+    return True
 
 
 @jobs.handler(REWRITE_LINKS)

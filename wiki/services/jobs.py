@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import func, inspect, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from wiki.extensions import db
 from wiki.models import Job, utcnow
@@ -133,7 +134,11 @@ class Retry(Exception):
 
 def run(job_id: int, settings: Settings) -> str:
     """Run one job by id: "done", "skipped" (not ours to run), "failed" (kept), or raise Retry."""
-    job = claim(job_id, settings)
+    try:
+        job = claim(job_id, settings)
+    except SQLAlchemyError as error:  # e.g. SQLite's write lock is busy: try again shortly
+        db.session.rollback()
+        raise Retry(2) from error
     if job is None:
         return "skipped"
     try:
