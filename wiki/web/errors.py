@@ -53,11 +53,13 @@ def _http_error(error: HTTPException):
         message = "The request is larger than this wiki accepts. Nothing was changed."
     else:
         message = error.description or ""
-    response = error_page(error.code or 500, message)
+    body, status = error_page(error.code or 500, message)
+    # The exception's own headers belong to the answer: Allow on a 405 (RFC 9110 15.5.6),
+    # WWW-Authenticate on a 401. Its Content-Type is that of Werkzeug's page, not ours.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if isinstance(error, RateLimited):
-        body, status = response
-        return body, status, {"Retry-After": str(error.retry_after)}
-    return response
+        headers["Retry-After"] = str(error.retry_after)
+    return body, status, headers
 
 
 def _domain_error(error: DomainError):
