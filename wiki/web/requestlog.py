@@ -173,8 +173,11 @@ def _remember_user(response):
 def _remember_loaded_user(_error=None) -> None:
     """When a request raised past the after-request hooks, use a user already loaded."""
     user = g.get("_login_user")  # where Flask-Login keeps the user it loaded
-    if USER_KEY not in request.environ and user is not None and getattr(user, "is_authenticated", False):
-        request.environ[USER_KEY] = getattr(user, "username", None)
+    try:
+        if USER_KEY not in request.environ and user is not None and getattr(user, "is_authenticated", False):
+            request.environ[USER_KEY] = getattr(user, "username", None)
+    except Exception:  # noqa: BLE001 - e.g. an expired user and no database: the line says "-"
+        pass
 
 
 class _StderrHandler(logging.StreamHandler):

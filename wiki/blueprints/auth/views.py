@@ -4,8 +4,7 @@ from flask_login import current_user, login_user, logout_user
 
 from wiki.web import ratelimit
 from wiki.blueprints.auth.forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
-from wiki.extensions import db
-from wiki.services import admin, users
+from wiki.services import admin, availability, users
 from wiki.services.errors import InvalidInput
 from wiki.web.common import is_safe_next
 
@@ -81,7 +80,7 @@ def register():
                                      commit=invitation is None, **_password_settings())
             if invitation is not None:
                 admin.use_invitation(invitation, user)
-                db.session.commit()
+                availability.commit("the new account")
         except InvalidInput as error:  # includes Conflict (a taken username)
             field = form.password if error.field == "password" else form.username
             field.errors = [*field.errors, str(error)]

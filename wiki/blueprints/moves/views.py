@@ -34,13 +34,13 @@ def rename(title):
             form.new_title.errors = [str(error)]
             status = 409 if isinstance(error, Conflict) else 400
         else:
-            notes = [f"Renamed to “{result.page.title}”."]
+            notes = [f"Renamed to “{result.title}”."]  # values read before the commit: nothing fails now
             if result.redirect_left:
                 notes.append("The old title now redirects here.")
             if result.rewriting:
                 notes.append(f"Links to the old title on {result.rewriting} page(s) are being updated.")
             flash(" ".join(notes), "success")
-            return redirect(wiki_url("pages.view", result.page.title), code=303)
+            return redirect(wiki_url("pages.view", result.title), code=303)
     return render_template("moves/rename.html", page=page, form=form), status
 
 
@@ -52,9 +52,10 @@ def delete(title):
         return response or render_template("moves/delete.html", page=page, form=form)
     if not form.validate():
         abort(400, description="The form is damaged; reload the page and try again.")
+    title = page.title  # read before the commit, which expires the page
     moves.delete_page(page, current_user)
-    flash(f"“{page.title}” was deleted. Its history is kept; an administrator can restore it.", "success")
-    return redirect(wiki_url("pages.view", page.title), code=303)
+    flash(f"“{title}” was deleted. Its history is kept; an administrator can restore it.", "success")
+    return redirect(wiki_url("pages.view", title), code=303)
 
 
 @bp.post("/wiki/<path:title>/-/restore")
@@ -65,6 +66,7 @@ def restore(title):
     deleted = page_service.find_deleted_page(display)
     if deleted is None:
         abort(404, description=f"There is no deleted page called “{display}”.")
+    title = deleted.title  # read before the commit, which expires the page
     moves.restore_page(deleted, current_user)
-    flash(f"“{deleted.title}” was restored.", "success")
-    return redirect(wiki_url("pages.view", deleted.title), code=303)
+    flash(f"“{title}” was restored.", "success")
+    return redirect(wiki_url("pages.view", title), code=303)

@@ -169,18 +169,19 @@ def edit(title):
         return again(f"{error} Your text was not saved; it is still in the form below. "
                      "Compare with the newer revision, then save again.", 409,
                      stale_from=base, stale_to=newer.number if newer else None)
-    if result.merged_with is not None:
-        other = result.merged_with.author.username if result.merged_with.author else "someone"
-        flash(f"Saved revision {result.revision.number}. While you were editing, {other} saved revision "
-              f"{result.merged_with.number}; your changes did not overlap, so both are kept.", "success")
+    # From here on only values read before the commit: nothing can fail once it is saved.
+    if result.merged_number is not None:
+        other = result.merged_author or "someone"
+        flash(f"Saved revision {result.number}. While you were editing, {other} saved revision "
+              f"{result.merged_number}; your changes did not overlap, so both are kept.", "success")
     elif result.created:
-        flash(f"Saved revision {result.revision.number}.", "success")
+        flash(f"Saved revision {result.number}.", "success")
     else:
         flash("No changes: the text is the same as the current revision, so no new revision was made.", "info")
     anchor = ""
-    if number and (saved := get_section(result.revision.source, number)) is not None:
+    if number and (saved := get_section(result.source, number)) is not None:
         anchor = "#" + slugify_heading(saved.title)  # back to the section just edited
-    return redirect(wiki_url("pages.view", result.page.title) + anchor, code=303)
+    return redirect(wiki_url("pages.view", result.title) + anchor, code=303)
 
 
 @bp.post("/wiki/<path:title>/-/protect")
