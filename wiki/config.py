@@ -80,6 +80,9 @@ class Defaults:
     # a line), at REQUEST_LOG_LEVEL (DEBUG adds static files and /healthz polls).
     LOG_FORMAT = "plain"
     REQUEST_LOG_LEVEL = "INFO"
+    # While the database is unreachable every request is answered 503 with the wiki's own
+    # page (the user's input kept in its form) and this Retry-After, in seconds.
+    OUTAGE_RETRY_AFTER = 5
 
     # Starter pages loaded by `flask load-starter` (run by `make run`): a folder of Markdown
     # files imported as the inactive user "Nexus". None means <repository>/content/hub, which

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, has_request_context, redirect, request, url_for
 
+from wiki.web import outages
 from wiki.web.access import may
 from wiki.web.requestlog import USER_KEY
 from wiki.extensions import db, login_manager
@@ -57,8 +58,10 @@ def _load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
-    # Read now, while the database answers: the request log line shows who this is without
-    # loading the user again (after a commit that would be a query, and it could fail).
+    # Read now, while the database answers: the request log line and the outage page
+    # (wiki.web.outages) show who this is without loading the user again (after a commit
+    # that would be a query, and it could fail).
+    outages.remember_viewer(user)
     if has_request_context():
         request.environ[USER_KEY] = user.username
     return user

@@ -1,6 +1,8 @@
 """Rename, delete and restore. Thin: parse the request, call a service, render."""
-from flask import Blueprint, abort, flash, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user
+
+from wiki.web import outages
 
 from wiki.blueprints.moves.forms import ConfirmForm, RenameForm
 from wiki.web.lookup import live_page, load
@@ -56,6 +58,32 @@ def delete(title):
     moves.delete_page(page, current_user)
     flash(f"“{title}” was deleted. Its history is kept; an administrator can restore it.", "success")
     return redirect(wiki_url("pages.view", title), code=303)
+
+
+@outages.keeps_input("moves.rename")
+def rename_unavailable(problem: outages.Problem):
+    """The rename form again, with the new title and choices as posted."""
+    if request.method != "POST":
+        return None
+    page = outages.seen_page((request.view_args or {}).get("title", ""))
+    if problem.changed_nothing:
+        outages.flash_problem(problem, "Nothing was renamed; the new title is still in the form below.")
+    else:
+        outages.flash_problem(problem, "The new title is still in the form below.")
+    return render_template("moves/rename.html", page=page, form=RenameForm(), outage=problem)
+
+
+@outages.keeps_input("moves.delete")
+def delete_unavailable(problem: outages.Problem):
+    """The confirmation again: deleting is one click once the wiki answers."""
+    if request.method != "POST":
+        return None
+    page = outages.seen_page((request.view_args or {}).get("title", ""))
+    if problem.changed_nothing:
+        outages.flash_problem(problem, f"“{page.title}” was not deleted; confirm again in a few seconds.")
+    else:
+        outages.flash_problem(problem, "Confirm again only if the page is still there.")
+    return render_template("moves/delete.html", page=page, form=ConfirmForm(), outage=problem)
 
 
 @bp.post("/wiki/<path:title>/-/restore")
