@@ -48,7 +48,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
 
-from wiki.web import access, outages
+from wiki.web import access, hosts, outages
 from wiki.services.availability import unavailable
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
@@ -282,6 +282,8 @@ class FastPageViews:
                 return None
         if not access.decide(access.level_for("pages.view", "GET"), None, config["ANONYMOUS_ACCESS"]).allowed:
             return None
+        if not hosts.trusted(environ, config):
+            return None  # Flask refuses it (TRUSTED_HOSTS), as it would behind this door
         if environ.get("HTTP_IF_MODIFIED_SINCE") and not environ.get("HTTP_IF_NONE_MATCH"):
             return None  # a date alone needs a look at the whole wiki (_unchanged_since): the app decides
         try:

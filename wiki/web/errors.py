@@ -2,10 +2,10 @@
 (answered by wiki.web.outages: 503, the user's input kept, no traceback)."""
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from wiki.extensions import db
-from wiki.web import outages
+from wiki.web import hosts, outages
 from wiki.web.ratelimit import RateLimited
 from wiki.services.availability import unavailable
 from wiki.services.errors import (Conflict, DomainError, EditConflict, InvalidInput, NotFound, StaleRevision,
@@ -63,6 +63,8 @@ def _csrf_error(error: CSRFError):
 
 
 def _http_error(error: HTTPException):
+    if isinstance(error, SecurityError):  # a Host not in TRUSTED_HOSTS: no URL can be built for it
+        return hosts.refused_host_page()
     original = getattr(error, "original_exception", None)  # a 500 made of an error a handler raised
     if original is not None and unavailable(original) is not None:
         return outages.answer(original)
