@@ -45,11 +45,12 @@ class Faults:
         self.refused = 0  # attempts to reach the database while it was down
         self.cut_before = None  # the database goes when a statement starting so is about to run
         self.commit_fault = None  # "lost": lost before committing; "committed": lost after; "after": cut after
-        self._ping, self._commit = self.dialect.do_ping, self.dialect.do_commit
+        self._ping, self._commit, self._rollback = self.dialect.do_ping, self.dialect.do_commit, self.dialect.do_rollback
         event.listen(self.engine, "do_connect", self._on_connect)
         event.listen(self.engine, "before_cursor_execute", self._on_execute)
         self.dialect.do_ping = self._do_ping
         self.dialect.do_commit = self._do_commit
+        self.dialect.do_rollback = self._do_rollback
 
     def cut(self):
         self.down = True
@@ -61,7 +62,7 @@ class Faults:
         self.restore()
         event.remove(self.engine, "do_connect", self._on_connect)
         event.remove(self.engine, "before_cursor_execute", self._on_execute)
-        self.dialect.do_ping, self.dialect.do_commit = self._ping, self._commit
+        self.dialect.do_ping, self.dialect.do_commit, self.dialect.do_rollback = self._ping, self._commit, self._rollback
 
     def _refuse(self, what):
         self.refused += 1
@@ -79,6 +80,11 @@ class Faults:
 
     def _do_ping(self, dbapi_connection):
         return False if self.down else self._ping(dbapi_connection)
+
+    def _do_rollback(self, dbapi_connection):
+        if self.down:  # the connection is gone: the driver's own error, which SQLAlchemy knows
+            getattr(dbapi_connection, "dbapi_connection", dbapi_connection).close()
+        self._rollback(dbapi_connection)
 
     def _do_commit(self, dbapi_connection):
         if self.down:
@@ -157,6 +163,17 @@ def test_an_outage_in_the_middle_of_a_request_still_shows_who_is_logged_in(edito
     faults.cut_before = "SELECT PAGES"  # the user is loaded, then the page's look-up fails
     page = assert_outage_page(client.get("/wiki/Home"), faults)
     assert '<span class="whoami">alice</span>' in page and "Log out" in page
+
+
+def test_a_connection_lost_after_the_answer_was_made_does_not_replace_it(app, editor, make_page, client, faults,
+                                                                        all_records):
+    """The session's rollback at the end of the request fails: the answer stands (it was a
+    500 from gunicorn, with a traceback, before)."""
+    make_page("Home", "Welcome home")
+    app.after_request_funcs.setdefault(None, []).append(lambda response: faults.cut() or response)
+    response = client.get("/wiki/Home/-/history")
+    assert response.status_code == 200
+    assert not [r for r in all_records if r.exc_info]
 
 
 def test_json_clients_and_health_checks_get_json(make_page, client, faults):
@@ -467,3 +484,15 @@ def test_the_user_is_logged_by_name_when_known(editor, make_page, client, faults
     client.get("/wiki/Home")
     line = next(r.getMessage() for r in all_records if r.name == "nexus.request")
     assert " 503 " in line and "user=alice" in line and line.endswith("unavailable=database")
+
+
+def test_every_failed_write_keeps_its_own_line_in_a_flood_of_reads(editor, make_page, client, faults, all_records):
+    make_page("Home", "Welcome home")
+    token = csrf_token(client, "/wiki/Home/-/edit")
+    faults.cut()
+    for n in range(40):
+        client.get("/wiki/Home")
+        if n % 10 == 9:
+            client.post("/wiki/Home/-/edit", data={"csrf_token": token, "base_revision": "1", "body": f"save {n}"})
+    posts = [r.getMessage() for r in all_records if r.name == "nexus.request" and "POST" in r.getMessage()]
+    assert len(posts) == 4 and all(line.endswith("unavailable=database") for line in posts), posts

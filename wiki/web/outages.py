@@ -17,10 +17,11 @@ names an outage, and ``Unconfirmed`` (a connection lost during a COMMIT). The an
   link to the page's history when the connection was lost during it.
 
 The log says it in a few lines, per process (``OutageLog``): one line when the database
-becomes unreachable (with the reason), the request lines of failed requests (each naming
-the component; more than a burst of them are counted into the next line, so a flood of
-requests stays a screenful), and one line when it is reachable again (a connection was
-checked out of the pool). No traceback: an outage is not a bug.
+becomes unreachable (with the reason), the request lines of failed requests, each naming
+the component (every write; reads beyond a burst of BURST at most one a second, saying how
+many similar ones it stands for, so a flood of requests stays a screenful), and one line
+when it is reachable again (a connection was checked out of the pool). No traceback: an
+outage is not a bug.
 """
 import json
 import logging
@@ -122,6 +123,7 @@ def register(app: Flask) -> None:
     if isinstance(retry, bool) or not isinstance(retry, int) or retry < 1:
         raise ValueError(f"OUTAGE_RETRY_AFTER must be a number of seconds (1, 5 ...), not {retry!r}")
     app.before_request(_raise_outage_met_before)
+    app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own (registered first)
     with app.app_context():
         engine = db.engine
     event.listen(engine, "checkout", lambda *_args: state.outages and state.reachable(DATABASE))
@@ -135,6 +137,18 @@ def state_of(app: Flask) -> "OutageLog | None":
 
 def _note_commit(session) -> None:
     session.info[COMMITTED] = True
+
+
+def _close_session(_error=None) -> None:
+    """End the request's session without raising. Flask-SQLAlchemy's teardown rolls it back,
+    and with the connection gone that raises after the answer was made: the server then
+    replaces a good answer with its bare 500 and a traceback."""
+    try:
+        db.session.remove()
+    except Exception as error:  # noqa: BLE001 - the answer is made; the connection is discarded
+        db.session.registry.clear()  # not kept for a later context that might get the same id
+        if unavailable(error) is None:
+            logger.exception("Closing the database session failed")
 
 
 def _raise_outage_met_before():
@@ -309,9 +323,12 @@ class OutageLog:
                        f"{component} unreachable: {reason}; requests are answered 503 until it is back",
                        reason=reason)
 
-    def request_line(self, component: str) -> int | None:
+    def request_line(self, component: str, method: str = "GET") -> int | None:
         """For the request logger: None to skip this failed request's line, else how many
-        similar lines were skipped before it."""
+        similar lines were skipped before it. A write (a save, a rename ...) is always logged:
+        that is the line an operator looks for; floods are of reads."""
+        if method not in ("GET", "HEAD"):
+            return 0
         with self.lock:
             outage = self.outages.get(component)
             if outage is None:

@@ -15,8 +15,9 @@ Flask (logged as 500, then re-raised to the server). Successful static files and
 ``/healthz`` polls are logged at DEBUG only; 5xx answers at ERROR, everything else at INFO.
 
 A request answered 503 because the database was unreachable says so at the end of its line
-(``unavailable=database``). During an outage, beyond a burst, at most one such line a second
-is written, with the count of those it stands for (``similar=12``): wiki.web.outages.
+(``unavailable=database``). During an outage, beyond a burst, at most one such line of a
+read is written a second, with the count of those it stands for (``similar=12``); every
+write keeps its line: wiki.web.outages.
 """
 import json
 import logging
@@ -107,7 +108,8 @@ class RequestLogMiddleware:
                 "ip": environ.get("REMOTE_ADDR"),
             }
             if (component := environ.get(outages.COMPONENT_KEY)) is not None:
-                similar = self.outage_log.request_line(component) if self.outage_log is not None else 0
+                similar = (self.outage_log.request_line(component, fields["method"])
+                           if self.outage_log is not None else 0)
                 if similar is None:
                     return  # counted into the next line of this outage
                 fields["unavailable"] = component
