@@ -73,6 +73,15 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SITE_NAME = "Nexus"
 
+    # The wiki's address, e.g. "https://wiki.example.org" (scheme and host, no path): absolute
+    # URLs (feed ids and links, invitation links) are built from it, never from the Host
+    # header a client sent. None: from SERVER_NAME, or the request's host if TRUSTED_HOSTS
+    # is set, else feeds link relatively. Redirects are always relative (wiki/web/hosts.py).
+    PUBLIC_URL = None
+    # Flask's: host names requests may be sent to (e.g. ["wiki.example.org", "127.0.0.1"]);
+    # a request for any other is refused with 400. None: any (nginx refuses the others).
+    TRUSTED_HOSTS = None
+
     # Serving (docs/deploy.md). How many reverse proxies in front of the app to trust for
     # X-Forwarded-For/-Proto/-Host: 0 = none (the app faces clients), 1 = nginx, ...
     PROXY_FIX = 0
@@ -80,6 +89,9 @@ class Defaults:
     # a line), at REQUEST_LOG_LEVEL (DEBUG adds static files and /healthz polls).
     LOG_FORMAT = "plain"
     REQUEST_LOG_LEVEL = "INFO"
+    # While the database is unreachable every request is answered 503 with the wiki's own
+    # page (the user's input kept in its form) and this Retry-After, in seconds.
+    OUTAGE_RETRY_AFTER = 5
 
     # Starter pages loaded by `flask load-starter` (run by `make run`): a folder of Markdown
     # files imported as the inactive user "Nexus". None means <repository>/content/hub, which

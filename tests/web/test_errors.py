@@ -62,3 +62,19 @@ def test_session_cookie_is_secure_when_configured(app, client):
     response = client.get("/-/login", base_url="https://localhost")  # the form's token starts a session
     cookie = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")][0]
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_a_405_names_the_methods_the_url_allows(client):
+    response = client.delete("/wiki/Home")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+    assert response.mimetype == "text/html" and "Method not allowed" in response.get_data(as_text=True)
+    response = client.put("/-/login")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS", "POST"}
+
+
+def test_a_405_in_json_names_the_methods_too(client):
+    response = client.delete("/wiki/Home", headers={"Accept": "application/json"})
+    assert response.status_code == 405 and response.json["code"] == 405
+    assert "GET" in response.headers["Allow"]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from wiki.extensions import db
 from wiki.models import ROLES, AuditEvent, Invitation, Page, User, new_session_token, utcnow
+from wiki.services import availability
 from wiki.services.errors import Conflict, InvalidInput, NotFound
 
 PROTECTION_LEVELS = ("none", "admin")
@@ -46,7 +47,7 @@ def set_role(actor: User, user: User, role: str) -> bool:
                        "administrator first.")
     _audit(actor, "role", user.username, f"{user.role} → {role}")
     user.role = role
-    db.session.commit()
+    availability.commit(f"the change of {user.username}'s role")
     return True
 
 
@@ -62,7 +63,7 @@ def set_active(actor: User, user: User, active: bool) -> bool:
         user.session_token = new_session_token()  # sessions and remember-me cookies stop working
     _audit(actor, "activate" if active else "deactivate", user.username)
     user.active = active
-    db.session.commit()
+    availability.commit(f"the {'reactivation' if active else 'deactivation'} of {user.username}")
     return True
 
 
@@ -74,7 +75,7 @@ def set_protection(actor: User, page: Page, level: str) -> bool:
         return False
     _audit(actor, "protect" if level == "admin" else "unprotect", page.title)
     page.protection = level
-    db.session.commit()
+    availability.commit(f"the change of protection of “{page.title}”")
     return True
 
 
@@ -92,7 +93,7 @@ def create_invitation(actor: User, role: str, note: str, days: int) -> str:
     db.session.add(Invitation(token_hash=_token_hash(token), role=role, note=note.strip()[:200],
                               created_by=actor, expires_at=utcnow() + timedelta(days=days)))
     _audit(actor, "invite", note.strip()[:200] or "(no note)", f"role {role}, {days} days")
-    db.session.commit()
+    availability.commit("the new invitation")
     return token
 
 
@@ -127,7 +128,7 @@ def revoke_invitation(actor: User, invitation_id: int) -> None:
         raise Conflict("This invitation was already used or revoked.")
     invitation.revoked = True
     _audit(actor, "revoke invitation", invitation.note or f"#{invitation.id}")
-    db.session.commit()
+    availability.commit("the revocation of the invitation")
 
 
 def audit_log(page_number: int, per_page: int) -> tuple[list[AuditEvent], bool]:

@@ -5,7 +5,8 @@ view catches every domain error from this one module.
 """
 from wiki.core.errors import BodyTooLarge, Conflict, DomainError, InvalidInput
 
-__all__ = ["BodyTooLarge", "Conflict", "DomainError", "EditConflict", "InvalidInput", "NotFound", "StaleRevision"]
+__all__ = ["BodyTooLarge", "Conflict", "DomainError", "EditConflict", "InvalidInput", "NotFound", "StaleRevision",
+           "Unconfirmed"]
 
 
 class NotFound(DomainError):
@@ -38,3 +39,13 @@ class EditConflict(DomainError):
         )
         self.current, self.base_number, self.base_source = current, base_number, base_source
         self.yours, self.merge = yours, merge
+
+
+class Unconfirmed(DomainError):
+    """The connection to the database was lost while a change was being committed, so it may
+    or may not have been saved: only the history can tell. ``what`` names the change."""
+
+    def __init__(self, what: str):
+        super().__init__(f"The connection to the database was lost while {what} was being saved, so "
+                         "Nexus cannot tell whether it went through.")
+        self.what = what

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_source, redirect_target
 from wiki.models import Link, Page, Revision, User
-from wiki.services import fanout, jobs, rendering, search
+from wiki.services import availability, fanout, jobs, rendering, search
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import write_revision
 from wiki.core.titles import InvalidTitle, Title, canonical_key
@@ -17,7 +17,8 @@ MAX_REDIRECT_HOPS = 10
 
 @dataclass(frozen=True)
 class RenameResult:
-    page: Page
+    page: Page  # expired by the commit: reading it queries again
+    title: str  # the new title, for the answer
     redirect_left: bool
     rewriting: int  # pages linking to the old title, whose links a job is rewriting
 
@@ -63,13 +64,13 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
         # Links to the new title turn blue; to the old one they follow the redirect left there
         # (writing it queued their re-rendering already) or turn red.
         fanout.queue_rerender({new_key} if leave else {old_key, new_key})
-        jobs.commit()
+        availability.commit(f"the rename of “{old_title}”", committer=jobs.commit, keep_loaded=False)
     except (IntegrityError, StaleRevision):
         db.session.rollback()
         jobs.discard()
         raise Conflict("Another change to these pages happened at the same moment. Nothing was "
                        "renamed; please try again.") from None
-    return RenameResult(page, leave, rewriting)
+    return RenameResult(page, new_display, leave, rewriting)
 
 
 def _count_linking(key: str, page_id: int) -> int:
@@ -85,10 +86,11 @@ def _count_linking(key: str, page_id: int) -> int:
 
 def delete_page(page: Page, actor: User) -> None:
     """Hide a page: its history is kept and an admin can restore it; links to it turn red."""
+    title = page.title
     page.deleted = True
     search.unindex_page(page)
     fanout.queue_rerender({page.title_key})
-    jobs.commit()
+    availability.commit(f"the deletion of “{title}”", committer=jobs.commit, keep_loaded=False)
 
 
 def restore_page(page: Page, actor: User) -> None:
@@ -99,7 +101,7 @@ def restore_page(page: Page, actor: User) -> None:
     rendering.apply(revision, rendering.render(page.title, revision.source))
     search.index_page(page, revision)
     fanout.queue_rerender({page.title_key})
-    jobs.commit()
+    availability.commit(f"the restoration of “{page.title}”", committer=jobs.commit, keep_loaded=False)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import fanout, jobs, rendering, search
+from wiki.services import availability, fanout, jobs, rendering, search
 from wiki.core.diff.blame import BlameLine, BlameState
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
@@ -25,10 +25,27 @@ __all__ = ["MAX_SUMMARY_LENGTH", "Edit", "Title", "check_size"]  # re-exported f
 
 @dataclass(frozen=True)
 class SaveResult:
+    """What a save did. The plain values are read before the commit, so an answer built from
+    them needs no query once the revision exists; ``page``, ``revision`` and ``merged_with``
+    are expired by the commit, and reading them queries the database again."""
     page: Page
     revision: Revision
     created: bool  # False: the body was identical, nothing was saved
+    title: str  # the page's title
+    number: int  # the revision's number
+    source: str  # the revision's text
     merged_with: Revision | None = None  # the newer revision a stale edit was merged with
+    merged_number: int | None = None  # its number
+    merged_author: str | None = None  # and its author's name (None: anonymous)
+
+
+def _result(page: Page, revision: Revision, created: bool, merged_with: Revision | None = None) -> SaveResult:
+    merged_author = None
+    if merged_with is not None and merged_with.author is not None:
+        merged_author = merged_with.author.username
+    return SaveResult(page, revision, created, title=page.title, number=revision.number, source=revision.source,
+                      merged_with=merged_with, merged_number=merged_with.number if merged_with else None,
+                      merged_author=merged_author)
 
 
 def find_deleted_page(title: str | Title) -> Page | None:
@@ -267,16 +284,19 @@ def _save_once(edit: Edit, author: User | None, max_bytes: int, merge: bool) -> 
                 raise EditConflict(parent, base_revision or 0, base_source, edit.body, result)
             edit, merged_with = edit.with_body(result.merged, max_bytes), parent
         if edit.body == parent.source:
-            return SaveResult(page, parent, created=False, merged_with=merged_with)
+            return _result(page, parent, False, merged_with)
     try:
         revision = write_revision(page, parent, edit.body, edit.summary, author, minor=edit.minor,
                                   prepared=prepared, redirect=edit.redirect)
-        jobs.commit()
     except StaleRevision:
         jobs.discard()
         raise _Raced() from None
-    db.session.refresh(page)
-    return SaveResult(page, revision, created=True, merged_with=merged_with)
+    # Everything the answer shows is read now: after the commit nothing may fail, or a saved
+    # revision would be reported as an error. A connection lost during the COMMIT itself
+    # raises Unconfirmed: the user is told to look at the history before saving again.
+    result = _result(page, revision, True, merged_with)
+    availability.commit(f"your edit of “{result.title}”", committer=jobs.commit, keep_loaded=False)
+    return result
 
 
 def _lock(page: Page) -> None:

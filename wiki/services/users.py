@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wiki.extensions import db
 from wiki.models import ROLES, User, new_session_token
+from wiki.services import availability
 from wiki.services.errors import Conflict, InvalidInput, NotFound
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
@@ -76,7 +77,7 @@ def create_user(username: str, password: str | None, role: str = "editor",
     db.session.add(user)
     try:
         if commit:
-            db.session.commit()
+            availability.commit("the new account")
         else:
             db.session.flush()
     except IntegrityError:  # registered at the same moment by someone else
@@ -99,7 +100,7 @@ def authenticate(username: str, password: str, hash_method: str = DEFAULT_HASH_M
         return None
     if hash_prefix(user.password_hash) != method_prefix(hash_method):
         user.password_hash = generate_password_hash(password, hash_method)
-        db.session.commit()
+        availability.commit(None)  # the old hash and the new one accept the same password
     return user
 
 
@@ -125,7 +126,7 @@ def set_password(user: User, new_password: str, min_length: int = MIN_PASSWORD_L
     validate_password(new_password, user.username, min_length)
     user.password_hash = generate_password_hash(new_password, hash_method)
     user.session_token = new_session_token()
-    db.session.commit()
+    availability.commit("your new password")
 
 
 def change_password(user: User, current_password: str, new_password: str,

@@ -48,7 +48,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
 
-from wiki.web import access
+from wiki.web import access, hosts, outages
+from wiki.services.availability import unavailable
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
 from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
@@ -263,8 +264,10 @@ class FastPageViews:
                 and environ.get("PATH_INFO", "").startswith("/wiki/"):
             try:
                 answer = self._answer(environ)
-            except Exception:  # noqa: BLE001 - the app answers (and reports) whatever went wrong
+            except Exception as error:  # noqa: BLE001 - the app answers (and reports) whatever went wrong
                 answer = None
+                if unavailable(error) is not None:
+                    environ[outages.ERROR_KEY] = error  # answered at once, not tried a second time
         if answer is None:
             return self.wsgi_app(environ, start_response)
         status, headers, body = answer
@@ -279,6 +282,8 @@ class FastPageViews:
                 return None
         if not access.decide(access.level_for("pages.view", "GET"), None, config["ANONYMOUS_ACCESS"]).allowed:
             return None
+        if not hosts.trusted(environ, config):
+            return None  # Flask refuses it (TRUSTED_HOSTS), as it would behind this door
         if environ.get("HTTP_IF_MODIFIED_SINCE") and not environ.get("HTTP_IF_NONE_MATCH"):
             return None  # a date alone needs a look at the whole wiki (_unchanged_since): the app decides
         try:

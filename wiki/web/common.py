@@ -3,9 +3,11 @@ import hmac
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, has_request_context, redirect, request, url_for
 
+from wiki.web import outages
 from wiki.web.access import may
+from wiki.web.requestlog import USER_KEY
 from wiki.extensions import db, login_manager
 from wiki.core.markup import slugify_heading
 from wiki.models import User, utcnow
@@ -56,6 +58,12 @@ def _load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
+    # Read now, while the database answers: the request log line and the outage page
+    # (wiki.web.outages) show who this is without loading the user again (after a commit
+    # that would be a query, and it could fail).
+    outages.remember_viewer(user)
+    if has_request_context():
+        request.environ[USER_KEY] = user.username
     return user
 
 

@@ -8,6 +8,7 @@ from flask import abort, g, request
 
 from wiki.core.titles import InvalidTitle, Title
 from wiki.services import pages as page_service
+from wiki.web import outages
 from wiki.web.common import canonical_redirect
 
 
@@ -25,6 +26,7 @@ def find(raw_title: str):
             if page is not None:
                 title = Title(page.title, page.title_key)  # the spelling first saved is the one shown
             found[raw_title] = (title, page)
+            outages.remember_page(raw_title, title, page)
     return found[raw_title]
 
 

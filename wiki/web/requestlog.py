@@ -13,6 +13,11 @@ The logging is WSGI middleware around the Flask app, so it sees every request: t
 answered by another extension's before-request hook, and those whose exception escapes
 Flask (logged as 500, then re-raised to the server). Successful static files and
 ``/healthz`` polls are logged at DEBUG only; 5xx answers at ERROR, everything else at INFO.
+
+A request answered 503 because the database was unreachable says so at the end of its line
+(``unavailable=database``). During an outage, beyond a burst, at most one such line of a
+read is written a second, with the count of those it stands for (``similar=12``); every
+write keeps its line: wiki.web.outages.
 """
 import json
 import logging
@@ -24,6 +29,8 @@ from urllib.parse import unquote
 
 from flask import Flask, g, request
 from flask_login import current_user
+
+from wiki.web import outages
 
 logger = logging.getLogger("nexus.request")
 
@@ -41,19 +48,22 @@ def register(app: Flask) -> None:
     level = app.config.get("REQUEST_LOG_LEVEL", "INFO")
     if not isinstance(level, str) or not isinstance(logging.getLevelName(level.upper()), int):
         raise ValueError(f"REQUEST_LOG_LEVEL must be a logging level name such as INFO, not {level!r}")
-    _configure_logger(level.upper())
+    _configure_logger(logger, level.upper())
+    _configure_logger(outages.logger, "INFO")  # the outage lines (wiki.web.outages), same handler
     app.after_request(_remember_user)
     app.teardown_request(_remember_loaded_user)
-    app.wsgi_app = RequestLogMiddleware(app.wsgi_app, log_format, static_prefix=app.static_url_path + "/")
+    app.wsgi_app = RequestLogMiddleware(app.wsgi_app, log_format, static_prefix=app.static_url_path + "/",
+                                        outage_log=outages.state_of(app))
 
 
 class RequestLogMiddleware:
     """Times each request and logs it once the app has answered (or raised)."""
 
-    def __init__(self, wsgi_app, log_format: str, static_prefix: str):
+    def __init__(self, wsgi_app, log_format: str, static_prefix: str, outage_log=None):
         self.wsgi_app = wsgi_app
         self.log_format = log_format
         self.static_prefix = static_prefix
+        self.outage_log = outage_log
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -97,6 +107,14 @@ class RequestLogMiddleware:
                 "user": environ.get(USER_KEY),
                 "ip": environ.get("REMOTE_ADDR"),
             }
+            if (component := environ.get(outages.COMPONENT_KEY)) is not None:
+                similar = (self.outage_log.request_line(component, fields["method"])
+                           if self.outage_log is not None else 0)
+                if similar is None:
+                    return  # counted into the next line of this outage
+                fields["unavailable"] = component
+                if similar:
+                    fields["similar"] = similar
             if self.log_format == "json":
                 message = json.dumps(
                     {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
@@ -113,10 +131,15 @@ class RequestLogMiddleware:
 def format_plain(fields: dict) -> str:
     """``GET /wiki/Home?x=1 200 3.1ms user=alice ip=127.0.0.1``, every value escaped."""
     target = fields["path"] + ("?" + fields["query"] if fields["query"] else "")
-    return (
+    line = (
         f"{_clean(fields['method'])} {_clean(target)} {fields['status']} {fields['duration_ms']}ms "
         f"user={_clean(fields['user'])} ip={_clean(fields['ip'])}"
     )
+    if "unavailable" in fields:
+        line += f" unavailable={_clean(fields['unavailable'])}"
+        if fields.get("similar"):
+            line += f" similar={fields['similar']}"
+    return line
 
 
 def redact_query(query: str) -> str:
@@ -173,8 +196,11 @@ def _remember_user(response):
 def _remember_loaded_user(_error=None) -> None:
     """When a request raised past the after-request hooks, use a user already loaded."""
     user = g.get("_login_user")  # where Flask-Login keeps the user it loaded
-    if USER_KEY not in request.environ and user is not None and getattr(user, "is_authenticated", False):
-        request.environ[USER_KEY] = getattr(user, "username", None)
+    try:
+        if USER_KEY not in request.environ and user is not None and getattr(user, "is_authenticated", False):
+            request.environ[USER_KEY] = getattr(user, "username", None)
+    except Exception:  # noqa: BLE001 - e.g. an expired user and no database: the line says "-"
+        pass
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -200,10 +226,11 @@ class _Formatter(logging.Formatter):
         return super().format(record)
 
 
-def _configure_logger(level: str) -> None:
-    """Set the level of ``nexus.request`` and give it a stderr handler. A handler someone
-    else put on it means logging is configured elsewhere (gunicorn's logconfig_dict, say):
-    then that setup wins. With handlers on the root logger only, lines propagate there."""
+def _configure_logger(logger: logging.Logger, level: str) -> None:
+    """Set the level of ``logger`` (``nexus.request``, ``nexus.outage``) and give it a stderr
+    handler. A handler someone else put on it means logging is configured elsewhere
+    (gunicorn's logconfig_dict, say): then that setup wins. With handlers on the root logger
+    only, lines propagate there."""
     ours = [h for h in logger.handlers if isinstance(h, _StderrHandler)]
     if logger.handlers and not ours:
         return

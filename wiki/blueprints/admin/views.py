@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from wiki.blueprints.admin.forms import ActiveForm, ConfirmForm, InvitationForm, RoleForm
+from wiki.web import hosts
 from wiki.web.lookup import int_arg
 from wiki.models import ROLES
 from wiki.services import admin, jobs
@@ -57,7 +58,7 @@ def invitations():
     if form.is_submitted():
         if form.validate():
             token = admin.create_invitation(current_user, form.role.data, form.note.data or "", form.days.data)
-            link = url_for("auth.register", invite=token, _external=True)
+            link = hosts.absolute_or_path(url_for("auth.register", invite=token))  # never the Host header
             flash("Invitation created. Copy the link now: it is shown only once.", "success")
         else:
             status = 400

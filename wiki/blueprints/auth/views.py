@@ -2,10 +2,9 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from wiki.web import ratelimit
+from wiki.web import outages, ratelimit
 from wiki.blueprints.auth.forms import LoginForm, LogoutForm, PasswordForm, RegisterForm
-from wiki.extensions import db
-from wiki.services import admin, users
+from wiki.services import admin, availability, users
 from wiki.services.errors import InvalidInput
 from wiki.web.common import is_safe_next
 
@@ -81,7 +80,7 @@ def register():
                                      commit=invitation is None, **_password_settings())
             if invitation is not None:
                 admin.use_invitation(invitation, user)
-                db.session.commit()
+                availability.commit("the new account")
         except InvalidInput as error:  # includes Conflict (a taken username)
             field = form.password if error.field == "password" else form.username
             field.errors = [*field.errors, str(error)]
@@ -110,6 +109,41 @@ def account():
             flash("Your password is changed. Every other session of your account is logged out.", "success")
             return redirect(url_for("auth.account"), code=303)
     return render_template("auth/account.html", form=form), 400
+
+
+@outages.keeps_input("auth.login")
+def login_unavailable(problem: outages.Problem):
+    """The login form again with the username (never the password)."""
+    if request.method != "POST":
+        return None
+    form = LoginForm()
+    outages.flash_problem(problem, "You are not logged in yet: log in again in a few seconds.")
+    return render_template("auth/login.html", form=form, outage=problem)
+
+
+@outages.keeps_input("auth.register")
+def register_unavailable(problem: outages.Problem):
+    """The registration form again with the username (never the passwords)."""
+    if request.method != "POST":
+        return None
+    if problem.changed_nothing:
+        kept = "No account was created; choose your password again and register in a few seconds."
+    else:
+        kept = "Try logging in with the password you chose before registering again."
+    outages.flash_problem(problem, kept)
+    return render_template("auth/register.html", form=RegisterForm(), invitation=None, outage=problem)
+
+
+@outages.keeps_input("auth.account")
+def account_unavailable(problem: outages.Problem):
+    """The password form again, empty: passwords are never sent back."""
+    if request.method != "POST":
+        return None
+    if problem.changed_nothing:
+        outages.flash_problem(problem, "Your password was not changed; try again in a few seconds.")
+    else:
+        outages.flash_problem(problem, "Try logging in with the new password in another browser to find out.")
+    return render_template("auth/account.html", form=PasswordForm(), outage=problem)
 
 
 @bp.post("/-/logout")

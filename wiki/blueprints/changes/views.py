@@ -1,6 +1,8 @@
 """Recent changes, contributions, Atom feeds. Thin: parse the request, call a service, render."""
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from wiki.web import hosts
+from wiki.web.common import wiki_url
 from wiki.web.lookup import int_arg, live_page
 from wiki.services import changes
 from wiki.services import pages as page_service
@@ -52,17 +54,20 @@ def contributions(name):
                            **_page_urls(number, more))
 
 
-def _atom(title: str, self_url: str, alternate_url: str, rows) -> Response:
-    body = render_template("changes/atom.xml", feed_title=title, self_url=self_url,
-                           alternate_url=alternate_url, rows=rows)
+def _atom(title: str, alternate_path: str, rows) -> Response:
+    """A feed whose URLs name the configured host, or none at all (wiki.web.hosts): never the
+    one the request sent."""
+    self_path = request.script_root + request.full_path.rstrip("?")
+    body = render_template("changes/atom.xml", feed_title=title, feed_id=hosts.atom_id(self_path),
+                           self_url=hosts.absolute_or_path(self_path),
+                           alternate_url=hosts.absolute_or_path(alternate_path), rows=rows)
     return Response(body, mimetype="application/atom+xml")
 
 
 @bp.get("/-/recent.atom")
 def recent_feed():
     rows, _ = changes.recent_changes(_filters(), 1, FEED_SIZE)
-    return _atom(f"{current_app.config['SITE_NAME']}: recent changes", request.url,
-                 request.url_root.rstrip("/") + "/-/recent", rows)
+    return _atom(f"{current_app.config['SITE_NAME']}: recent changes", url_for("changes.recent"), rows)
 
 
 @bp.get("/wiki/<path:title>/-/history.atom")
@@ -73,5 +78,4 @@ def page_feed(title):
     revisions, _total = page_service.history(page, 1, FEED_SIZE)
     for revision in revisions:
         revision.page = page  # already loaded: no query per entry
-    return _atom(f"{page.title}: history", request.url,
-                 request.url_root.rstrip("/") + "/wiki/" + request.view_args["title"], revisions)
+    return _atom(f"{page.title}: history", wiki_url("pages.view", page.title), revisions)

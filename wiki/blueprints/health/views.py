@@ -14,6 +14,8 @@ from flask import Blueprint, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from wiki.extensions import db
+from wiki.services.availability import unavailable
+from wiki.web import outages
 
 bp = Blueprint("health", __name__)
 
@@ -52,9 +54,14 @@ def healthz():
             current = frozenset(MigrationContext.configure(conn).get_current_heads())
     except SQLAlchemyError as error:
         # The reason goes to the operator's log; the response names only the failed check.
-        reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip().splitlines()
-        current_app.logger.warning("Health check: database unreachable: %s", reason[0] if reason else "")
-        return _answer({"status": "error", "database": "unreachable"}, 503)
+        # An outage is logged once for all requests (wiki.web.outages), not at every poll.
+        if unavailable(error) is not None:
+            outages.note_failure(error)
+        else:
+            reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip().splitlines()
+            current_app.logger.warning("Health check: database unreachable: %s", reason[0] if reason else "")
+        body, status, headers = _answer({"status": "error", "database": "unreachable"}, 503)
+        return body, status, {**headers, "Retry-After": str(current_app.config["OUTAGE_RETRY_AFTER"])}
     finally:
         _checking.reset(token)
     if current == heads:

@@ -82,13 +82,14 @@ def revert(title, number):
     form = RevertForm()
     if not form.validate():
         abort(400, description="The revert form is damaged; reload the page and try again.")
+    title = page.title  # read now: a failed attempt rolls back, and reading it again would query
     try:
         result = page_service.revert_page(page, number, current_user, int(form.base_revision.data))
     except StaleRevision as error:
         flash(f"{error} Nothing was reverted; check the history and try again.", "error")
-        return redirect(wiki_url("history.history", page.title), code=303)
-    if result.created:
-        flash(f"Reverted to revision {number}: saved as revision {result.revision.number}.", "success")
+        return redirect(wiki_url("history.history", title), code=303)
+    if result.created:  # values read before the commit: nothing can fail once it is saved
+        flash(f"Reverted to revision {number}: saved as revision {result.number}.", "success")
     else:
         flash(f"Revision {number} has the same text as the current revision; nothing to revert.", "info")
-    return redirect(wiki_url("pages.view", result.page.title), code=303)
+    return redirect(wiki_url("pages.view", result.title), code=303)

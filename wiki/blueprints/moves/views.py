@@ -1,6 +1,8 @@
 """Rename, delete and restore. Thin: parse the request, call a service, render."""
-from flask import Blueprint, abort, flash, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user
+
+from wiki.web import outages
 
 from wiki.blueprints.moves.forms import ConfirmForm, RenameForm
 from wiki.web.lookup import live_page, load
@@ -34,13 +36,13 @@ def rename(title):
             form.new_title.errors = [str(error)]
             status = 409 if isinstance(error, Conflict) else 400
         else:
-            notes = [f"Renamed to “{result.page.title}”."]
+            notes = [f"Renamed to “{result.title}”."]  # values read before the commit: nothing fails now
             if result.redirect_left:
                 notes.append("The old title now redirects here.")
             if result.rewriting:
                 notes.append(f"Links to the old title on {result.rewriting} page(s) are being updated.")
             flash(" ".join(notes), "success")
-            return redirect(wiki_url("pages.view", result.page.title), code=303)
+            return redirect(wiki_url("pages.view", result.title), code=303)
     return render_template("moves/rename.html", page=page, form=form), status
 
 
@@ -52,9 +54,36 @@ def delete(title):
         return response or render_template("moves/delete.html", page=page, form=form)
     if not form.validate():
         abort(400, description="The form is damaged; reload the page and try again.")
+    title = page.title  # read before the commit, which expires the page
     moves.delete_page(page, current_user)
-    flash(f"“{page.title}” was deleted. Its history is kept; an administrator can restore it.", "success")
-    return redirect(wiki_url("pages.view", page.title), code=303)
+    flash(f"“{title}” was deleted. Its history is kept; an administrator can restore it.", "success")
+    return redirect(wiki_url("pages.view", title), code=303)
+
+
+@outages.keeps_input("moves.rename")
+def rename_unavailable(problem: outages.Problem):
+    """The rename form again, with the new title and choices as posted."""
+    if request.method != "POST":
+        return None
+    page = outages.seen_page((request.view_args or {}).get("title", ""))
+    if problem.changed_nothing:
+        outages.flash_problem(problem, "Nothing was renamed; the new title is still in the form below.")
+    else:
+        outages.flash_problem(problem, "The new title is still in the form below.")
+    return render_template("moves/rename.html", page=page, form=RenameForm(), outage=problem)
+
+
+@outages.keeps_input("moves.delete")
+def delete_unavailable(problem: outages.Problem):
+    """The confirmation again: deleting is one click once the wiki answers."""
+    if request.method != "POST":
+        return None
+    page = outages.seen_page((request.view_args or {}).get("title", ""))
+    if problem.changed_nothing:
+        outages.flash_problem(problem, f"“{page.title}” was not deleted; confirm again in a few seconds.")
+    else:
+        outages.flash_problem(problem, "Confirm again only if the page is still there.")
+    return render_template("moves/delete.html", page=page, form=ConfirmForm(), outage=problem)
 
 
 @bp.post("/wiki/<path:title>/-/restore")
@@ -65,6 +94,7 @@ def restore(title):
     deleted = page_service.find_deleted_page(display)
     if deleted is None:
         abort(404, description=f"There is no deleted page called “{display}”.")
+    title = deleted.title  # read before the commit, which expires the page
     moves.restore_page(deleted, current_user)
-    flash(f"“{deleted.title}” was restored.", "success")
-    return redirect(wiki_url("pages.view", deleted.title), code=303)
+    flash(f"“{title}” was restored.", "success")
+    return redirect(wiki_url("pages.view", title), code=303)

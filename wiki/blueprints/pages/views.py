@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
 from flask_login import current_user
 
-from wiki.web import caching
+from wiki.web import caching, outages
 from wiki.core.markup import slugify_heading
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.sections import get_section
@@ -169,18 +169,51 @@ def edit(title):
         return again(f"{error} Your text was not saved; it is still in the form below. "
                      "Compare with the newer revision, then save again.", 409,
                      stale_from=base, stale_to=newer.number if newer else None)
-    if result.merged_with is not None:
-        other = result.merged_with.author.username if result.merged_with.author else "someone"
-        flash(f"Saved revision {result.revision.number}. While you were editing, {other} saved revision "
-              f"{result.merged_with.number}; your changes did not overlap, so both are kept.", "success")
+    # From here on only values read before the commit: nothing can fail once it is saved.
+    if result.merged_number is not None:
+        other = result.merged_author or "someone"
+        flash(f"Saved revision {result.number}. While you were editing, {other} saved revision "
+              f"{result.merged_number}; your changes did not overlap, so both are kept.", "success")
     elif result.created:
-        flash(f"Saved revision {result.revision.number}.", "success")
+        flash(f"Saved revision {result.number}.", "success")
     else:
         flash("No changes: the text is the same as the current revision, so no new revision was made.", "info")
     anchor = ""
-    if number and (saved := get_section(result.revision.source, number)) is not None:
+    if number and (saved := get_section(result.source, number)) is not None:
         anchor = "#" + slugify_heading(saved.title)  # back to the section just edited
-    return redirect(wiki_url("pages.view", result.page.title) + anchor, code=303)
+    return redirect(wiki_url("pages.view", result.title) + anchor, code=303)
+
+
+@outages.keeps_input("pages.edit")
+def edit_unavailable(problem: outages.Problem):
+    """The database went away during a save (or before it): the editor again, with the text
+    as it was posted, built from the request alone."""
+    if request.method != "POST":
+        return None  # nothing typed yet: the plain outage page
+    form = EditForm()  # the posted values
+    raw = (request.view_args or {}).get("title", "")
+    seen = outages.seen_page(raw)
+    existed = outages.page_existed(raw)
+    if existed is None:  # not looked up before the outage: the form says what it was based on
+        existed = (form.base_revision.data or "0") not in ("", "0")
+    raw_section = form.section.data or ""
+    number = int(raw_section) if raw_section.isdigit() and len(raw_section) <= 6 else None
+    section = get_section(seen.source, number) if seen.source is not None and number else None
+    if problem.kind == "unconfirmed":
+        kept = "Your text is still in the form below."
+    elif problem.changed_nothing:
+        kept = "Your text was not saved; it is still in the form below: save again in a few seconds."
+    else:
+        kept = "Your text is still in the form below."
+    outages.flash_problem(problem, kept)
+    return render_template("pages/edit.html", form=form, title=seen.title, page=seen if existed else None,
+                           section=section, outage=problem)
+
+
+@outages.keeps_input("pages.new")
+def new_unavailable(problem: outages.Problem):
+    outages.flash_problem(problem, "The title you gave is still in the form below: continue in a few seconds.")
+    return render_template("pages/new.html", title=request.args.get("title", ""), error=None, outage=problem)
 
 
 @bp.post("/wiki/<path:title>/-/protect")
