@@ -7,6 +7,7 @@ from sqlalchemy import select
 from wiki.core.diff.blame import blame
 from wiki.extensions import db
 from wiki.models import Revision
+from wiki.services import blame as blame_service
 from wiki.services import pages
 
 
@@ -37,7 +38,7 @@ def expected_blame(page):
 
 
 def actual_blame(page):
-    return [(row.line.text, row.revision.number) for row in pages.blame_page(page)]
+    return [(row.line.text, row.revision.number) for row in blame_service.blame_page(page)]
 
 
 def test_history_pages_are_ranges_of_revision_numbers(ctx):
@@ -58,13 +59,13 @@ def test_incremental_blame_matches_a_full_one(ctx):
         assert actual_blame(page) == expected_blame(page)  # after each save: one diff from the parent
         pages.save_page("Doc", page.current_revision.source + f"added by {n}\n", "", None,
                         page.current_revision.number)
-    pages.BLAME_CACHE.entries.clear()
+    blame_service.BLAME_CACHE.entries.clear()
     page = pages.find_page("Doc")
     assert actual_blame(page) == expected_blame(page)  # from scratch, streaming the sources
 
 
 def test_blame_of_a_long_history_from_scratch(ctx):
     save_revisions("Long", 120, seed=9)
-    pages.BLAME_CACHE.entries.clear()
+    blame_service.BLAME_CACHE.entries.clear()
     page = pages.find_page("Long")
     assert actual_blame(page) == expected_blame(page)

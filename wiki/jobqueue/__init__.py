@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.exceptions import RetryTask
+from sqlalchemy.exc import OperationalError
 
 from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
@@ -110,8 +111,12 @@ class Queue:
                     for task in self.huey.read_schedule():
                         self.huey.enqueue(task)
                 task = self.huey.dequeue()
-            except Exception:  # noqa: BLE001 - the broker is down: wait and try again
-                log.warning("Job queue unreachable; trying again in 5 s.", exc_info=True)
+            except OperationalError as error:  # the database is down: one line, no traceback
+                log.warning("Background jobs paused: database unreachable (%s); trying again in 5 s.", _reason(error))
+                self.stop.wait(5)
+                continue
+            except Exception as error:  # noqa: BLE001 - the broker is down: wait and try again
+                log.warning("Background jobs paused: job queue unreachable (%s); trying again in 5 s.", _reason(error))
                 self.stop.wait(5)
                 continue
             if task is None:
@@ -158,8 +163,14 @@ def register(app: Flask) -> Queue:
             try:
                 outcome = jobs.run(job_id, queue.settings)
             except jobs.Retry as retry:
-                log.warning("Job %s failed; retrying in %.0f s.", job_id, retry.delay, exc_info=retry.__cause__)
+                outage = isinstance(retry.__cause__, OperationalError)  # no traceback for an outage
+                log.warning("Job %s failed (%s); retrying in %.0f s.", job_id, _reason(retry.__cause__), retry.delay,
+                            exc_info=None if outage else retry.__cause__)
                 raise RetryTask(delay=retry.delay) from None
+            except OperationalError as error:  # the database went away while recording a failure
+                log.warning("Job %s could not run: database unreachable (%s); retrying in 5 s.", job_id,
+                            _reason(error))
+                raise RetryTask(delay=5) from None
             finally:
                 db.session.remove()
         if outcome == "failed":
@@ -201,6 +212,14 @@ def run_worker(app: Flask, threads: int) -> None:
     consumer.run()
 
 
+def _reason(error: BaseException | None) -> str:
+    """One line saying what went wrong (the driver's first line, not a traceback)."""
+    if error is None:
+        return "unknown error"
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
+
+
 def _log_to_stderr() -> None:
     """A worker's own lines (start, jobs taken over, failures) and Huey's, at INFO on stderr
     (the journal under systemd), unless logging is configured elsewhere."""
@@ -219,7 +238,7 @@ def _sweep_forever(queue: Queue) -> None:
     while True:  # the first sweep at once: take over what a killed worker left
         try:
             queue.sweep()
-        except Exception:  # noqa: BLE001 - keep sweeping through database or broker outages
-            log.warning("Sweeping overdue jobs failed; trying again.", exc_info=True)
+        except Exception as error:  # noqa: BLE001 - keep sweeping through database or broker outages
+            log.warning("Sweeping overdue jobs failed (%s); trying again.", _reason(error))
         if queue.stop.wait(queue.sweep_seconds):
             return

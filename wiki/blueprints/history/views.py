@@ -7,6 +7,7 @@ from wtforms.validators import Regexp
 
 from wiki.web import caching
 from wiki.web.lookup import int_arg, live_page
+from wiki.services import blame as blame_service
 from wiki.services import pages as page_service
 from wiki.services.errors import StaleRevision
 from wiki.core.diff.textdiff import diff_texts
@@ -73,7 +74,7 @@ def blame(title):
     page, response = live_page(title, "history.blame")
     if response:
         return response
-    return render_template("history/blame.html", page=page, rows=page_service.blame_page(page))
+    return render_template("history/blame.html", page=page, rows=blame_service.blame_page(page))
 
 
 @bp.post("/wiki/<path:title>/-/revert/<int:number>")
