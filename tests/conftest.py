@@ -4,7 +4,6 @@ and pages, a form-posting helper and ``redis_url``: a private Redis for the sess
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 
@@ -16,6 +15,7 @@ from psycopg import sql
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support import free_port
 from wiki import create_app
 from wiki.extensions import db
 from wiki.models import User
@@ -108,17 +108,11 @@ def database_urls(tmp_path_factory):
     return urls
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_redis(binary: str, directory) -> tuple[subprocess.Popen, str]:
     """A redis-server on a free loopback port, keeping nothing on disk; (process, URL)."""
     log = directory / "redis.log"
     for _ in range(5):  # another process may take the free port before redis-server binds it
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(directory), "--logfile", str(log), "--daemonize", "no"],

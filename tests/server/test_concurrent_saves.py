@@ -1,6 +1,5 @@
 """Concurrent editors against a real server (gunicorn, 2 worker processes x 4 threads):
 no accepted save is ever lost, on SQLite and on PostgreSQL."""
-import http.client
 import os
 import re
 import socket
@@ -9,12 +8,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from tests.support import free_port, http_request
 from wiki.extensions import db
 from wiki.models import Page, Revision
 
@@ -24,12 +23,6 @@ SAVES = 20
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 BASE = re.compile(r'name="base_revision" type="hidden" value="(\d+)"')
 BODY = re.compile(r"<textarea[^>]*>\r?\n?(.*?)</textarea>", re.S)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -69,20 +62,7 @@ class Client:
         self.port, self.cookies = port, {}
 
     def request(self, method: str, path: str, form: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        text = response.read().decode()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        conn.close()
+        response, text = http_request(self.port, method, path, self.cookies, form)
         return response.status, text
 
     def register(self, name: str):

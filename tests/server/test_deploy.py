@@ -4,15 +4,14 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import _migrate
+from tests.support import free_port
 from wiki.config import Defaults
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,12 +49,6 @@ def test_gunicorn_refuses_an_app_that_cannot_start(tmp_path):
     assert result.returncode == 1 and "LOG_FORMAT" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port, path, headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -70,7 +63,7 @@ def test_a_server_started_from_the_configuration_serves_logs_and_reports_health(
     """As systemd runs it: migrated database, JSON request log on stderr, behind one proxy."""
     env = _env(tmp_path, NEXUS_LOG_FORMAT="json", NEXUS_PROXY_FIX="1", GUNICORN_WORKERS="1")
     _migrate(env["NEXUS_SQLALCHEMY_DATABASE_URI"])
-    port = _free_port()
+    port = free_port()
     env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
     server = subprocess.Popen([*GUNICORN, "-c", str(DEPLOY / "gunicorn.conf.py")], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

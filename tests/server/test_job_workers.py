@@ -24,22 +24,21 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlencode
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import namedtuple_row
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PASSWORD, TEST_DATABASE_URL, _base_config, _connect_postgresql, reset_postgresql
+from tests.conftest import (PASSWORD, TEST_DATABASE_URL, _base_config, _connect_postgresql, ensure_postgresql_database,
+                            reset_postgresql)
+from tests.support import free_port, http_request, require_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -61,28 +60,14 @@ def blue(path: str, section: str = "") -> str:
 # The deployment: database, servers, worker
 
 
-def _require_postgresql() -> None:
-    if not TEST_DATABASE_URL:
-        if os.environ.get("CI"):
-            pytest.fail("TEST_DATABASE_URL is not set: CI must run the job worker tests on PostgreSQL.",
-                        pytrace=False)
-        pytest.skip("TEST_DATABASE_URL is not set (CI sets it and fails without it): these tests need PostgreSQL")
-
-
 @pytest.fixture(scope="module")
 def database_url():
     """``<test database>_workers`` on the test server: created if missing, emptied, migrated
     by the command production runs (``flask db upgrade``)."""
-    _require_postgresql()
+    require_postgresql(TEST_DATABASE_URL, "the job worker tests")
     base = make_url(TEST_DATABASE_URL)
-    url = base.set(database=f"{base.database}_workers")
-    with _connect_postgresql(base, "postgres") as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone() is None:
-            try:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.database)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another session created it meanwhile
-    rendered = url.render_as_string(hide_password=False)
+    rendered = base.set(database=f"{base.database}_workers").render_as_string(hide_password=False)
+    ensure_postgresql_database(rendered)
     reset_postgresql(rendered)
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
                             env=_environment({"NEXUS_SQLALCHEMY_DATABASE_URI": rendered}),
@@ -132,12 +117,6 @@ def deployment_env(database_url, redis_url):
     })
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _stop(proc: subprocess.Popen) -> None:
     """Stop a process we started and everything it started (its own process group)."""
     if proc.poll() is None:
@@ -163,7 +142,7 @@ def servers(deployment_env, tmp_path_factory):
     procs, ports = [], []
     try:
         for name in ("a", "b"):
-            port, log_path = _free_port(), logs / f"server-{name}.log"
+            port, log_path = free_port(), logs / f"server-{name}.log"
             with open(log_path, "w") as log:  # a file, not a pipe: a full pipe would stall the server
                 procs.append((subprocess.Popen(
                     [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
@@ -270,23 +249,8 @@ class Browser:
         self.cookies = {}
 
     def request(self, port: int, method: str, path: str, form: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode()
-            for header, value in response.getheaders():
-                if header.lower() == "set-cookie":
-                    name, _, rest = value.partition("=")
-                    self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, text
-        finally:
-            conn.close()
+        response, text = http_request(port, method, path, self.cookies, form)
+        return response.status, text
 
     def login(self, port: int, username: str, password: str = PASSWORD) -> int:
         _status, html = self.request(port, "GET", "/-/login")

@@ -18,12 +18,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from tests.support import free_port, http_request, require_postgresql
 from tests.conftest import (PASSWORD, TABLES, TEST_DATABASE_URL, _base_config, _migrate, ensure_postgresql_database,
                             reset_postgresql)
 from wiki import create_app
@@ -36,20 +36,6 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 BASE = re.compile(r'name="base_revision" type="hidden" value="(\d+)"')
 BODY = re.compile(r"<textarea[^>]*>\r?\n?(.*?)</textarea>", re.S)
 LOG_LINE = re.compile(r"^\[[^]]+\] \[\d+\] \[[A-Z]+\] ")
-
-
-def _require_postgresql():
-    if TEST_DATABASE_URL:
-        return
-    if os.environ.get("CI"):
-        pytest.fail("TEST_DATABASE_URL is not set: CI must run the outage tests against PostgreSQL.", pytrace=False)
-    pytest.skip("TEST_DATABASE_URL is not set (CI sets it and fails without it)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- The TCP proxy ------------------------------------------------------------------------------
@@ -156,7 +142,7 @@ class Proxy:
 @pytest.fixture(scope="module")
 def database():
     """The URL of this module's own PostgreSQL database, migrated and empty."""
-    _require_postgresql()
+    require_postgresql(TEST_DATABASE_URL, "the outage tests")
     parsed = make_url(TEST_DATABASE_URL)
     url = parsed.set(database=f"{parsed.database}_outage").render_as_string(hide_password=False)
     ensure_postgresql_database(url)
@@ -259,23 +245,7 @@ class Client:
         self.port, self.cookies = port, {}
 
     def request(self, method: str, path: str, form: dict | None = None, timeout: float = 30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            page = response.read().decode()
-        finally:
-            conn.close()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response, page
+        return http_request(self.port, method, path, self.cookies, form, timeout=timeout)
 
     def login(self, name: str) -> None:
         _, page = self.request("GET", "/-/login")

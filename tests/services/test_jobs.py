@@ -268,9 +268,9 @@ def test_the_default_queue_is_sqlite_run_by_a_thread_in_the_app(database_urls, t
     from wiki.services import pages, users
 
     config = _base_config(database_urls["sqlite"])
-    config.update({"JOBS_QUEUE_URL": None, "JOBS_WORKER_THREADS": 1, "JOBS_SWEEP_SECONDS": 1})
-    config.pop("JOBS_QUEUE_URL")
-    app = create_app(dict(config, JOBS_QUEUE_URL="sqlite:///" + str(tmp_path / "jobs.db")))
+    config.update({"JOBS_QUEUE_URL": "sqlite:///" + str(tmp_path / "jobs.db"), "JOBS_WORKER_THREADS": 1,
+                   "JOBS_SWEEP_SECONDS": 1})
+    app = create_app(config)
     queue = queue_of(app)
     assert queue.kind == "sqlite"
     try:

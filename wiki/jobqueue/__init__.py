@@ -18,18 +18,18 @@ whose worker died (their lease ran out), so a killed worker loses nothing.
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.exceptions import RetryTask
-from sqlalchemy.exc import OperationalError
+import redis
 
 from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
-from wiki.services import jobs
+from wiki.services import availability, jobs
 
 EXTENSION = "nexus.jobqueue"
 log = logging.getLogger("nexus.jobs")
@@ -46,8 +46,8 @@ class Queue:
     threads: int
     sweep_seconds: float
     started: bool = False
-    lock: threading.Lock = None
-    stop: threading.Event = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
     last_send_error: float = 0.0
     task: object = None  # the Huey task that runs a job by id
 
@@ -111,12 +111,10 @@ class Queue:
                     for task in self.huey.read_schedule():
                         self.huey.enqueue(task)
                 task = self.huey.dequeue()
-            except OperationalError as error:  # the database is down: one line, no traceback
-                log.warning("Background jobs paused: database unreachable (%s); trying again in 5 s.", _reason(error))
-                self.stop.wait(5)
-                continue
-            except Exception as error:  # noqa: BLE001 - the broker is down: wait and try again
-                log.warning("Background jobs paused: job queue unreachable (%s); trying again in 5 s.", _reason(error))
+            except Exception as error:  # noqa: BLE001 - the database or the broker is down: wait
+                component = availability.unavailable(error) or "job queue"  # one line, no traceback
+                log.warning("Background jobs paused: %s unreachable (%s); trying again in 5 s.", component,
+                            _reason(error))
                 self.stop.wait(5)
                 continue
             if task is None:
@@ -139,7 +137,10 @@ def _make_huey(app: Flask, url: str | None, name: str):
     if scheme == "sqlite":
         return SqliteHuey(name, filename=url[len("sqlite:///"):], results=False), "sqlite"
     if scheme in ("redis", "rediss", "unix"):
-        return RedisHuey(name, url=url, results=False, blocking=False), "redis"
+        # Timeouts: a broker that does not answer (a partition, not a refusal) must not hold a
+        # save's answer, which sends its jobs after the commit, for longer than a few seconds.
+        pool = redis.ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        return RedisHuey(name, connection_pool=pool, results=False, blocking=False), "redis"
     raise ValueError(f"JOBS_QUEUE_URL must be unset, 'immediate', memory://, sqlite:///PATH or redis://..., "
                      f"not {url!r}")
 
@@ -154,7 +155,6 @@ def register(app: Flask) -> Queue:
                                max_attempts=int(config["JOBS_MAX_ATTEMPTS"]),
                                batch=int(config["JOBS_BATCH"])),
         threads=int(config["JOBS_WORKER_THREADS"]), sweep_seconds=float(config["JOBS_SWEEP_SECONDS"]),
-        lock=threading.Lock(), stop=threading.Event(),
     )
 
     @huey.task(name="nexus.run_job")
@@ -163,11 +163,13 @@ def register(app: Flask) -> Queue:
             try:
                 outcome = jobs.run(job_id, queue.settings)
             except jobs.Retry as retry:
-                outage = isinstance(retry.__cause__, OperationalError)  # no traceback for an outage
+                outage = availability.unavailable(retry.__cause__) is not None  # no traceback for an outage
                 log.warning("Job %s failed (%s); retrying in %.0f s.", job_id, _reason(retry.__cause__), retry.delay,
                             exc_info=None if outage else retry.__cause__)
                 raise RetryTask(delay=retry.delay) from None
-            except OperationalError as error:  # the database went away while recording a failure
+            except Exception as error:  # noqa: BLE001 - the database went away while recording a failure
+                if availability.unavailable(error) is None:
+                    raise
                 log.warning("Job %s could not run: database unreachable (%s); retrying in 5 s.", job_id,
                             _reason(error))
                 raise RetryTask(delay=5) from None
