@@ -7,7 +7,8 @@ no script and loads nothing in the wiki's origin.
 """
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
+from flask import (Blueprint, Response, abort, appcontext_pushed, current_app, flash, redirect, render_template,
+                   request)
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -34,12 +35,13 @@ _FORM_SLACK = 64 * 1024
 def _configure(state) -> None:
     app = state.app
 
-    def configure_store():
-        file_service.configure(store_for(app.config, app.instance_path))
+    def configure_store(sender=None, **_extra):
+        file_service.configure(store_for(sender.config, sender.instance_path))
 
-    with app.app_context():
-        configure_store()
-    app.before_request(configure_store)  # several apps in one process (tests): each its own store
+    configure_store(app)
+    # Each app context (every request, job and command) uses its app's store: several apps in
+    # one process (tests) each keep their own.
+    appcontext_pushed.connect(configure_store, app, weak=False)
 
 
 @bp.url_value_preprocessor
