@@ -28,10 +28,13 @@ class FileReference:
 
 def file_references(text: str, markdown_path: str) -> list[FileReference]:
     """Every file ``text`` (the Markdown file at ``markdown_path``, relative to the folder's
-    root) refers to by relative path, once each, in order; code blocks are skipped."""
+    root) refers to by relative path, once each, in order; code blocks are skipped. Two
+    paths with the same last segment are both listed (the importer reports the second)."""
     text = _FENCE.sub("", text)
-    hrefs = [m.group(1) for m in _INLINE.finditer(text)] + [m.group(1) for m in _REFERENCE.finditer(text)]
-    hrefs += [m.group(1) if m.group(1) is not None else m.group(2) for m in _HTML.finditer(text)]
+    found_at = [(m.start(), m.group(1)) for m in _INLINE.finditer(text)]
+    found_at += [(m.start(), m.group(1)) for m in _REFERENCE.finditer(text)]
+    found_at += [(m.start(), m.group(1) if m.group(1) is not None else m.group(2)) for m in _HTML.finditer(text)]
+    hrefs = [href for _start, href in sorted(found_at)]  # in the order the text has them
     folder = PurePosixPath(markdown_path).parent
     found: dict[str, FileReference] = {}
     for href in hrefs:
@@ -39,7 +42,8 @@ def file_references(text: str, markdown_path: str) -> list[FileReference]:
         if name is None:
             continue
         raw = urllib.parse.unquote(re.split(r"[?#]", href.strip(), maxsplit=1)[0])
-        found.setdefault(name.casefold(), FileReference(name, _inside(folder, raw)))
+        ref = FileReference(name, _inside(folder, raw))
+        found.setdefault(f"{name.casefold()}\n{ref.path}", ref)
     return list(found.values())
 
 

@@ -30,8 +30,14 @@ def attach_files(root: Path, markdown_path: str, title: str, text: str, user: Us
         return [], []
     attached, problems = [], []
     real_root = root.resolve()
+    taken: dict[str, str] = {}  # name key -> the path attached under that name
     for ref in refs:
         shown = ref.path or ref.name
+        first = taken.setdefault(ref.name.casefold(), shown)
+        if first != shown:
+            problems.append((shown, f"{markdown_path} also links to {first}, and a page's files need distinct "
+                             f"names: its links show {first}. Rename one of the two files."))
+            continue
         if not ref.path:
             problems.append((f"{markdown_path} → {ref.name}", "the link leaves the imported folder; shown as a missing file"))
             continue

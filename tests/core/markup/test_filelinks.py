@@ -60,6 +60,6 @@ def test_import_finds_the_files_a_markdown_file_refers_to():
             "[ref]: images/c.png\n\n```\n![no](images/code.png)\n```\n[out](../../outside.png)")
     assert file_references(text, "docs/guide.md") == [
         FileReference("a.png", "docs/images/a.png"), FileReference("notebook.ipynb", "nb/notebook.ipynb"),
-        FileReference("outside.png", ""), FileReference("c.png", "docs/images/c.png"),
-        FileReference("b.png", "docs/images/b.png"),
+        FileReference("b.png", "docs/images/b.png"), FileReference("c.png", "docs/images/c.png"),
+        FileReference("outside.png", ""),
     ]
