@@ -10,7 +10,7 @@ from tests.conftest import csrf_token
 from tests.files_support import (HTML_AS_PNG, SVG_CLEAN, SVG_WITH_SCRIPT, bomb, gif_js_polyglot, jpeg_with_gps,
                                  png)
 from wiki.extensions import db
-from wiki.models import AuditEvent, Blob, File, FileVersion
+from wiki.models import AuditEvent, Blob, File, FileVariant, FileVersion
 
 
 @pytest.fixture(params=["filesystem", "database"])
@@ -235,3 +235,34 @@ def test_relative_links_to_non_markdown_files_never_point_at_pages(client, make_
     assert 'href="notebook.ipynb"' not in old and "/-/revisions/notebook" not in old
     files = client.get("/wiki/Notes/-/files").get_data(as_text=True)
     assert "deck.apkg" in files.split('id="missing"')[1]
+
+
+@pytest.mark.parametrize("app_config", [{"FILE_QUOTA_BYTES_PER_USER": 150}], indirect=True)
+def test_the_quota_is_per_user_and_says_so(app, client, page):
+    assert upload(client, page, png(), "one.png").status_code == 303  # about 100 bytes
+    refused = upload(client, page, png(width=41), "two.png")
+    assert refused.status_code == 400 and "past your quota" in refused.get_data(as_text=True)
+    assert stored(app)[1] == 1
+
+
+@pytest.mark.parametrize("app_config", [{"FILE_UPLOADS_PER_USER": "2 per minute", "RATELIMIT_ENABLED": True}],
+                         indirect=True)
+def test_uploads_are_rate_limited_per_user(app, client, page):
+    assert upload(client, page, png(width=10), "a.png").status_code == 303
+    assert upload(client, page, png(width=11), "b.png").status_code == 303
+    limited = upload(client, page, png(width=12), "c.png")
+    assert limited.status_code == 429 and "Too many file uploads" in limited.get_data(as_text=True)
+    assert "Retry-After" in limited.headers
+    assert stored(app)[1] == 2
+
+
+def test_a_width_not_made_yet_is_not_cached_for_good(app, client, page):
+    upload(client, page, png(width=700, height=100), "wide.png")
+    listing = client.get("/wiki/Design/-/files").get_data(as_text=True)
+    version_url = re.search(r'href="(/wiki/Design/-/files/wide.png/[0-9a-f]{16})"', listing).group(1)
+    with app.app_context():
+        db.session.execute(db.delete(FileVariant))  # as if the job had not run yet
+        db.session.commit()
+    pending = client.get(version_url + "?width=320")
+    assert "immutable" not in pending.headers["Cache-Control"]
+    assert Image.open(io.BytesIO(pending.data)).size == (700, 100)

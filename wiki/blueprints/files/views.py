@@ -166,9 +166,12 @@ def _serve(found, chosen, immutable: bool) -> Response:
     if width is not None:
         if not width.isdigit() or int(width) not in rules.WIDTHS:
             abort(400, description="width must be one of " + ", ".join(map(str, rules.WIDTHS)) + ".")
-        if media_type in rules.IMAGES:
-            # Made by a job after the upload; until then (or for a narrower image) the original.
-            digest = file_service.variant_digest(chosen, int(width)) or digest
+        if media_type in rules.IMAGES and (chosen.width or 0) > int(width):
+            # Made by a job after the upload; until then the original, which must not be
+            # cached for good under this URL (a narrower image is its own answer for good).
+            made = file_service.variant_digest(chosen, int(width))
+            immutable = immutable and made is not None
+            digest = made or digest
     private = current_app.config["ANONYMOUS_ACCESS"] != "read"
     cache = ("private, " if private else "public, ") + (IMMUTABLE if immutable else "no-cache")
     etag = f'"{digest}"'
