@@ -88,6 +88,20 @@ def find_file(page: Page, name: str, include_deleted: bool = False) -> File | No
     return db.session.scalar(query)
 
 
+def find_current(page: Page, name: str) -> tuple[File | None, FileVersion | None]:
+    """A file of ``page`` (deleted ones too) with its current version, in one query."""
+    try:
+        key = rules.name_key(rules.check_name(name))
+    except FileRefused:
+        return None, None
+    row = db.session.execute(
+        select(File, FileVersion).join(FileVersion, FileVersion.file_id == File.id)
+        .where(File.page_id == page.id, File.name_key == key)
+        .order_by(FileVersion.number.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def current_version(file: File) -> FileVersion | None:
     return db.session.scalar(select(FileVersion).where(FileVersion.file_id == file.id)
                              .order_by(FileVersion.number.desc()).limit(1))

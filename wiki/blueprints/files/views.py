@@ -128,30 +128,31 @@ def page_files(title):
 
 
 def _find(title: str, name: str, endpoint: str, **values):
+    """(page, file, its current version, redirect-or-None); 404 for no such (live) file."""
     page, moved = live_page(title, endpoint, name=name, **values)
     if moved is not None:
-        return page, None, moved
-    file = file_service.find_file(page, name, include_deleted=True)
+        return page, None, None, moved
+    file, current = file_service.find_current(page, name)
     if file is None:
         abort(404, description=f"“{page.title}” has no file called “{name}”.")
     if file.deleted:
         abort(404, description=f"The file “{file.name}” was deleted; an administrator can restore it.")
-    return page, file, None
+    return page, file, current, None
 
 
 @bp.get("/wiki/<path:title>/-/files/<name>")
 def file(title, name):
     """The current version; a new upload changes what this answers, so it is revalidated."""
-    page, found, moved = _find(title, name, "files.file")
+    page, found, current, moved = _find(title, name, "files.file")
     if moved is not None:
         return moved
-    return _serve(found, file_service.current_version(found), immutable=False)
+    return _serve(found, current, immutable=False)
 
 
 @bp.get("/wiki/<path:title>/-/files/<name>/<digest>")
 def version(title, name, digest):
     """One version, named by its content's SHA-256 (16 hex digits or more): never changes."""
-    page, found, moved = _find(title, name, "files.version", digest=digest)
+    page, found, _current, moved = _find(title, name, "files.version", digest=digest)
     if moved is not None:
         return moved
     chosen = file_service.version_by_digest(found, digest)
@@ -194,7 +195,7 @@ def _serve(found, chosen, immutable: bool) -> Response:
 
 @bp.post("/wiki/<path:title>/-/files/<name>/delete")
 def delete(title, name):
-    page, found, _ = _find(title, name, "files.delete")
+    page, found, _current, _moved = _find(title, name, "files.delete")
     if not ConfirmForm().validate():
         abort(400, description="The form is damaged; reload the page and try again.")
     file_service.delete_file(found, current_user)
