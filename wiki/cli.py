@@ -104,8 +104,11 @@ def import_command(directory: Path) -> None:
         export = backup.load_export(directory)
     except (DomainError, backup.InvalidExport) as error:
         raise click.ClickException(f"Nothing was imported. {error}") from None
-    with click.progressbar(length=backup.import_units(export), label="Importing", file=sys.stderr) as bar:
-        summary = backup.import_export(export, progress=bar.update)
+    try:
+        with click.progressbar(length=backup.import_units(export), label="Importing", file=sys.stderr) as bar:
+            summary = backup.import_export(export, progress=bar.update, files_root=Path(directory))
+    except DomainError as error:  # a damaged files/ folder (wiki.services.filebackup)
+        raise click.ClickException(f"Nothing was imported. {error}") from None
     click.echo(f"Imported {summary.pages} pages ({summary.revisions} revisions) and {summary.users} users.")
     without = sum(1 for user in export.users if user.password_hash is None)
     if without:

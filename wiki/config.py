@@ -98,3 +98,12 @@ class Defaults:
     # may be absent; a folder set here must exist. NEXUS_STARTER_CONTENT=false turns it off.
     STARTER_CONTENT = True
     STARTER_CONTENT_DIR = None
+
+    # --- Files and images (issue 14; wiki/services/files.py) ---
+    # Where file contents live: "filesystem" (content-addressed under FILES_DIR) or "database"
+    # (in the blobs table: no shared disk needed when several app servers run).
+    FILES_STORAGE = "filesystem"
+    FILES_DIR = None  # None means <instance>/files
+    MAX_FILE_BYTES = 10 * 1024 * 1024  # larger uploads answer 413 and nothing is stored
+    FILE_UPLOADS_PER_USER = "30 per minute; 300 per hour"
+    FILE_QUOTA_BYTES_PER_USER = 500 * 1024 * 1024  # bytes of versions a user may upload; 0: no quota

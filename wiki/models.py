@@ -203,3 +203,84 @@ class Job(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # While running: the worker holding it must finish or extend by then, or another takes it.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# --- Files and images (issue 14) ----------------------------------------------------------
+
+
+class Blob(db.Model):
+    """File contents, named by their SHA-256: stored once however many versions hold them.
+
+    ``data`` is set when FILES_STORAGE is "database"; with "filesystem" the bytes live under
+    instance/files/ and the row only records that they exist (wiki.services.blobstore)."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]
+    data: Mapped[bytes | None] = mapped_column(db.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class File(db.Model):
+    """A named file attached to a page; its contents are its versions."""
+
+    __tablename__ = "files"
+    __table_args__ = (UniqueConstraint("page_id", "name_key", name="uq_files_page_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))  # as first uploaded
+    name_key: Mapped[str] = mapped_column(String(200))  # wiki.core.files.name_key
+    deleted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    page: Mapped[Page] = relationship()
+
+
+class FileVersion(db.Model):
+    """One upload of a file: never changed, so its URL can be cached for good."""
+
+    __tablename__ = "file_versions"
+    __table_args__ = (
+        UniqueConstraint("file_id", "number", name="uq_file_versions_file_number"),
+        Index("ix_file_versions_uploader_id", "uploader_id"),  # quotas
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    size: Mapped[int]
+    media_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    file: Mapped[File] = relationship()
+    uploader: Mapped[User | None] = relationship()
+
+
+class FileVariant(db.Model):
+    """A resized image (?width=N), made once by a job and kept: source blob -> variant blob."""
+
+    __tablename__ = "file_variants"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    width: Mapped[int] = mapped_column(primary_key=True)
+    variant_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+
+
+class FileLink(db.Model):
+    """A page's current revision uses a file: embeds or links to it. "Used by", missing files,
+    and the pages to render again when a file appears or goes come from here."""
+
+    __tablename__ = "file_links"
+    __table_args__ = (Index("ix_file_links_target", "target_key", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    target_key: Mapped[str] = mapped_column(String(255))  # the page holding the file; "" = the source page
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))

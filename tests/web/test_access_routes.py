@@ -58,6 +58,13 @@ EXPECTED = {
     ("admin.audit", "GET"): "admin",
     ("admin.jobs", "GET"): "admin",
     ("admin.retry_job", "POST"): "admin",
+    ("files.page_files", "GET"): "read",
+    ("files.page_files", "POST"): "edit_page",
+    ("files.file", "GET"): "read",
+    ("files.version", "GET"): "read",
+    ("files.delete", "POST"): "edit_page",
+    ("files.restore", "POST"): "admin",
+    ("files.all_files", "GET"): "read",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
@@ -120,7 +127,8 @@ def world(app):
 
 def url_for_rule(rule, world, title: str) -> str:
     sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
-              "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css"}
+              "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css",
+              "digest": "0" * 16}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
 
 

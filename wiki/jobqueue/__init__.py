@@ -29,6 +29,7 @@ import redis
 
 from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
+from wiki.services import files  # noqa: F401 - registers the file job handlers (variants, re-rendering)
 from wiki.services import availability, jobs
 
 EXTENSION = "nexus.jobqueue"

@@ -34,9 +34,10 @@ from wiki.extensions import db
 from wiki.core.markup import extract_headings
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
-from wiki.models import ROLES, Link, Page, Revision, User, utcnow
+from wiki.models import ROLES, FileLink, Link, Page, Revision, User, utcnow
 from wiki.services import rendering, search
 from wiki.services.errors import InvalidInput
+from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
 from wiki.services.users import UNUSABLE_PASSWORD, username_key
 from wiki.core.titles import InvalidTitle, canonical_key
@@ -126,6 +127,9 @@ def export_wiki(target: Path, with_password_hashes: bool = False) -> ExportSumma
         "users": users,
         "pages": entries,
     }
+    from wiki.services.filebackup import export_files  # files (issue 14): files/ beside the pages
+
+    export_files(target)
     (target / MANIFEST).write_bytes(dump_json(manifest))
     db.session.rollback()  # end the read transaction
     return ExportSummary(len(users), len(entries), revision_total)
@@ -142,7 +146,8 @@ def load_export(source: Path) -> Export:
     return read_export(Path(source), ROLES)
 
 
-def import_export(export: Export, progress: Callable[[int], None] | None = None) -> ImportSummary:
+def import_export(export: Export, progress: Callable[[int], None] | None = None,
+                  files_root: Path | None = None) -> ImportSummary:
     """Write a validated export into the (empty) database, in one transaction.
 
     Revisions keep their numbers, authors, times, summaries, minor flags and parents.
@@ -152,10 +157,15 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None)
     cost, and the wiki is complete and usable without it. ``progress(n)`` is told of n units
     done: one per revision written, one per page rendered (import_units() in all).
     """
+    from wiki.services import filebackup  # files (issue 14), checked before anything is written
+
+    files = filebackup.read_files(files_root) if files_root is not None else None
     step = progress or (lambda n: None)
     try:
         users = _write_users(export)
         pages = _write_pages(export, users, step)
+        if files is not None:
+            filebackup.restore_files(files, users)
         _render_and_index(pages, step)
         db.session.commit()
     except BaseException:
@@ -171,7 +181,7 @@ def import_units(export: Export) -> int:
 
 def import_wiki(source: Path, progress: Callable[[int], None] | None = None) -> ImportSummary:
     """load_export then import_export: nothing is written unless the whole export is valid."""
-    return import_export(load_export(source), progress)
+    return import_export(load_export(source), progress, files_root=Path(source))
 
 
 # Stored as the HTML of an old revision until it is rendered: its source, escaped. Real
@@ -283,15 +293,18 @@ def _render_and_index(imported: list[_Imported], step) -> None:
         if redirect_target(sources[key]) is None:  # a redirect shows no headings
             live[key][1].update((h.id, " ".join(h.text.split())) for h in extract_headings(sources[key]))
     resolver = rendering.PreloadedResolver(live)
-    rows = []
+    rows, file_rows = [], []
     for item in imported:
         result = rendering.render(item.page.title, item.current.source, resolver)
         rendering.apply(item.current, result)
         rows.extend(link_rows(item.page, result))
+        file_rows.extend(file_link_rows(item.page, result))
         step(1)
     db.session.flush()
     if rows:
         db.session.execute(Link.__table__.insert(), rows)
+    if file_rows:
+        db.session.execute(FileLink.__table__.insert(), file_rows)
     for item in imported:
         search.index_page(item.page, item.current)
 

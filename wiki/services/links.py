@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 from wiki.extensions import db
 from wiki.core.markup import Rendered
 from wiki.models import Link, Page
+from wiki.services.filerefs import sync_file_links
 from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 
 
@@ -17,6 +18,7 @@ def sync_links(page: Page, rendered: Rendered) -> None:
     rows = link_rows(page, rendered)
     if rows:
         db.session.execute(Link.__table__.insert(), rows)
+    sync_file_links(page, rendered)
 
 
 def link_rows(page: Page, rendered: Rendered) -> list[dict]:

@@ -64,6 +64,7 @@ class Report:
     merged: list[str] = field(default_factory=list)  # updated, merged with edits made in the wiki
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # files attached to pages (wiki.services.fileimport)
 
     @property
     def changed(self) -> bool:
@@ -76,7 +77,8 @@ class Report:
                 f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped.")
 
     def detail_lines(self) -> list[str]:
-        return [f"Skipped {item.path}: {item.reason}" for item in self.skipped]
+        attached = [f"Attached {_count(self.files, 'file')} to their pages."] if self.files else []
+        return attached + [f"Skipped {item.path}: {item.reason}" for item in self.skipped]
 
 
 def _count(items: list, noun: str) -> str:
@@ -240,6 +242,7 @@ def run_import(plan: Plan, user: User, max_bytes: int = page_service.DEFAULT_MAX
     for planned in plan.files:
         try:
             _import_file(planned, user, max_bytes, report)
+            _import_attachments(plan.root, planned, user, report)
         except EditConflict:
             db.session.rollback()
             report.skipped.append(Skipped(planned.path, f"“{planned.title}” was edited in the wiki since the last "
@@ -296,6 +299,15 @@ def _import_file(planned: PlannedFile, user: User, max_bytes: int, report: Repor
     report.updated.append(planned.path)
     if not exact:
         report.merged.append(planned.path)
+
+
+def _import_attachments(root: Path, planned: PlannedFile, user: User, report: Report) -> None:
+    """The files the Markdown file refers to, attached to its page (issue 14)."""
+    from wiki.services.fileimport import attach_files  # files -> fanout -> pages: import when used
+
+    attached, problems = attach_files(root, planned.path, planned.title, planned.text, user)
+    report.files.extend(attached)
+    report.skipped.extend(Skipped(path, reason, "problem") for path, reason in problems)
 
 
 # --- Starter content ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from wiki.core.markup import LinkTarget, Rendered, render_markdown, slugify_head
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import Page, Revision
+from wiki.services.filerefs import FileResolver
 from wiki.core.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
 
@@ -54,6 +55,7 @@ class Resolver:
         # What each looked-up title was when it was read (id, title, headings column), so a
         # rendering made before the save took its lock can be checked afterwards.
         self._seen: dict[str, tuple[int, str, str] | None] = {}
+        self.files: FileResolver | None = None  # the page's files, set by render()
 
     def prefetch(self, source: str) -> None:
         keys = set()
@@ -83,7 +85,7 @@ class Resolver:
         for start in range(0, len(keys), self.BATCH):
             for page, headings in _current_targets(keys[start:start + self.BATCH]):
                 now[page.title_key] = (page.id, page.title, headings)
-        return now == self._seen
+        return now == self._seen and (self.files is None or self.files.unchanged())
 
     def _lookup(self, key: str):
         if key not in self._cache:
@@ -147,8 +149,10 @@ def render(title: str, source: str, resolver: Resolver | None = None,
         return render_markdown(f"This page redirects to [[{target}]].", resolver or Resolver())
     resolver = resolver or Resolver()
     resolver.prefetch(source)
+    resolver.files = FileResolver(title)
     edit_url = page_url(title, action="edit")
-    return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}")
+    return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}",
+                           file_resolver=resolver.files)
 
 
 @dataclass(frozen=True)

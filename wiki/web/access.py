@@ -68,6 +68,13 @@ RULES: dict[str, str | dict[str, str]] = {
     "admin.audit": "admin",
     "admin.jobs": "admin",
     "admin.retry_job": "admin",
+    # Files follow their page (issue 14): readable with it, changed like it.
+    "files.page_files": {"GET": "read", "POST": "edit_page"},
+    "files.file": "read",
+    "files.version": "read",
+    "files.delete": "edit_page",
+    "files.restore": "admin",
+    "files.all_files": "read",
 }
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form

@@ -33,6 +33,14 @@ from .bounded_preprocessors import (
 from .budget import MAX_MARKUP_COST, markup_cost, too_complex_notice
 from .headings import Heading, IdTreeprocessor, decorate_headings, headings_from_toc, mark_sections, toc_html
 from .highlight import BudgetedHiliteTreeprocessor, new_highlight_budget
+from .filelinks import (
+    FILE_LINK_PRIORITY,
+    FileLinkInlineProcessor,
+    FileLinkTreeprocessor,
+    FileRef,
+    FileResolver,
+    default_file_resolver,
+)
 from .linkcollect import LinkCollectorTreeprocessor
 from .sanitize import preformatted_text, sanitize_html
 from .tasklists import TaskListTreeprocessor
@@ -61,16 +69,20 @@ class Rendered:
     toc: str
     headings: tuple[Heading, ...]
     links: tuple[OutgoingLink, ...]
+    files: tuple[FileRef, ...] = ()  # files the page uses, in order (wiki.core.markup.filelinks)
 
 
 class _NexusExtension(Extension):
     """Puts the bounded parsers in place of the stock ones and adds the Nexus processors; the
     priorities (as registered by Python-Markdown) decide where each runs among the stock ones."""
 
-    def __init__(self, wikilinks: list[OutgoingLink], links_out: list[OutgoingLink]):
+    def __init__(self, wikilinks: list[OutgoingLink], links_out: list[OutgoingLink],
+                 file_resolver: FileResolver = default_file_resolver, files_out: list[FileRef] | None = None):
         super().__init__()
         self.wikilinks = wikilinks
         self.links_out = links_out
+        self.file_resolver = file_resolver
+        self.files_out = [] if files_out is None else files_out
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         bound_link_patterns(md)
@@ -86,12 +98,17 @@ class _NexusExtension(Extension):
         md.preprocessors.register(NestingClampPreprocessor(md), "nexus_nesting_clamp", 15)
         md.treeprocessors.register(TaskListTreeprocessor(md), "nexus_tasklist", 25)
         md.treeprocessors.register(IdTreeprocessor(md), "nexus_ids", 6)  # toc is 5
+        md.inlinePatterns.register(
+            FileLinkInlineProcessor(self.file_resolver, self.files_out, md), "nexus_filelink", FILE_LINK_PRIORITY
+        )
+        md.treeprocessors.register(FileLinkTreeprocessor(md, self.file_resolver, self.files_out), "nexus_files", -5)
         md.treeprocessors.register(
             LinkCollectorTreeprocessor(md, self.wikilinks, self.links_out), "nexus_links", -10
         )
 
 
-def _new_markdown(resolver: Resolver, wikilinks: list[OutgoingLink], links_out: list[OutgoingLink]):
+def _new_markdown(resolver: Resolver, wikilinks: list[OutgoingLink], links_out: list[OutgoingLink],
+                  file_resolver: FileResolver = default_file_resolver, files_out: list[FileRef] | None = None):
     return markdown.Markdown(
         output_format="html",
         extensions=[
@@ -102,7 +119,7 @@ def _new_markdown(resolver: Resolver, wikilinks: list[OutgoingLink], links_out: 
             TocExtension(marker="", slugify=lambda value, _sep: slugify_heading(value)),
             SaneListExtension(),
             WikiLinkExtension(resolver, wikilinks),
-            _NexusExtension(wikilinks, links_out),
+            _NexusExtension(wikilinks, links_out, file_resolver, files_out),
         ],
     )
 
@@ -137,10 +154,12 @@ def render_markdown(
     source: str,
     resolver: Resolver | None = None,
     section_edit_url: Callable[[int], str] | None = None,
+    file_resolver: FileResolver | None = None,
 ) -> Rendered:
     """Render Markdown with wiki links to sanitized HTML plus TOC, headings and outgoing links.
 
     With ``section_edit_url`` (section number -> URL), each section heading gets an edit link.
+    ``file_resolver`` says where the page's files are (wiki.core.markup.filelinks).
     """
     if (cost := markup_cost(source)) > MAX_MARKUP_COST:
         return _fallback(source, too_complex_notice(cost))
@@ -148,7 +167,8 @@ def render_markdown(
     links: list[OutgoingLink] = []
     nonce = secrets.token_hex(8) if section_edit_url else None
     # A new instance per call: Markdown instances keep per-document state (footnotes, stash).
-    md = _new_markdown(resolver or default_resolver, wikilinks, links)
+    files: list[FileRef] = []
+    md = _new_markdown(resolver or default_resolver, wikilinks, links, file_resolver or default_file_resolver, files)
     try:
         converted = md.convert(mark_sections(source, nonce) if nonce else source)
     except RecursionError:
@@ -160,4 +180,5 @@ def render_markdown(
         toc=sanitize_html(toc_html(tokens)) if tokens else "",
         headings=tuple(headings_from_toc(tokens)),
         links=tuple(dict.fromkeys(links)),
+        files=tuple(dict.fromkeys(files)),
     )

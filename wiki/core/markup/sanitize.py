@@ -48,6 +48,7 @@ ALLOWED_CLASSES = frozenset(
         "codehilite", "hll",                                     # code blocks
         "footnote", "footnote-ref", "footnote-backref",          # footnotes
         "wikilink", "new", "missing-section",                    # wiki links
+        "missing-file",                                          # files (filelinks.py)
         "task-list", "task-list-item",                           # task lists
         "render-fallback",                                       # source shown when rendering failed
         "headerlink", "section-edit",                            # heading permalinks, section edit links
