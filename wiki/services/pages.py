@@ -316,5 +316,5 @@ def save_section(
                        "Edit the whole page instead.")
     body = replace_section(base_source, section, text)
     edit = Edit.make(Title(page.title, page.title_key), body, summary, max_bytes=max_bytes,
-                     base_revision=base_revision, minor=minor)
+                     base_revision=base_revision, minor=minor, previous=base_source)
     return save_edit(edit, author, max_bytes=max_bytes)

@@ -8,13 +8,14 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.sections import get_section
 from wiki.web import ratelimit
 from wiki.web.access import access_denied
+from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
 from wiki.services import admin, moves, rendering
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.core.diff.textdiff import diff_texts
 from wiki.core.titles import InvalidTitle, Title
 from wiki.web.common import canonical_redirect, wiki_url
+from wiki.web.errors import keeps_text_on_csrf
 from wiki.web.lookup import load, load_title, parse_title
 
 bp = Blueprint("pages", __name__)
@@ -141,7 +142,8 @@ def edit(title):
                 base_revision=base, max_bytes=max_bytes, minor=form.minor.data)
         else:
             edit = page_service.Edit.make(name, form.body_text(), form.summary.data or "", max_bytes=max_bytes,
-                                          base_revision=base, minor=form.minor.data)
+                                          base_revision=base, minor=form.minor.data,
+                                          previous=current.source if current else "")
             result = page_service.save_edit(edit, current_user, max_bytes=max_bytes)
     except BodyTooLarge as error:
         return again(str(error), 413)
@@ -150,16 +152,10 @@ def edit(title):
     except InvalidInput as error:
         return again(str(error), 400)
     except EditConflict as conflict:
-        # Nothing saved. The editor keeps the user's whole text (a section edit comes back
-        # as the whole page it was spliced into), now based on the newer revision.
-        form.body.data = conflict.yours
-        form.section.data = ""
-        form.base_revision.data = str(conflict.current.number)
-        flash(f"{conflict} Your text was not saved; it is still in the editor below.", "error")
-        return render_template(
-            "pages/conflict.html", form=form, title=display, page=page, conflict=conflict,
-            theirs=diff_texts(conflict.base_source, conflict.current.source),
-        ), 409
+        # Nothing saved. The conflict page carries the user's whole text (a section edit comes
+        # back as the whole page it was spliced into) and resolves it hunk by hunk.
+        flash(f"{conflict} Nothing was saved: choose below what to keep of each overlapping change.", "error")
+        return conflicts.from_edit_conflict(display, page, conflict, form.summary.data or "", bool(form.minor.data))
     except StaleRevision as error:
         newer = error.current
         if newer is not None and not number:
@@ -182,6 +178,22 @@ def edit(title):
     if number and (saved := get_section(result.source, number)) is not None:
         anchor = "#" + slugify_heading(saved.title)  # back to the section just edited
     return redirect(wiki_url("pages.view", result.title) + anchor, code=303)
+
+
+bp.post("/wiki/<path:title>/-/conflict")(conflicts.conflict)
+
+
+@keeps_text_on_csrf("pages.edit")
+def edit_without_token(message: str):
+    """An edit posted without a valid CSRF token: the editor again with the posted text."""
+    name, page = load_title((request.view_args or {}).get("title", ""))
+    form = EditForm(meta={"csrf": False})
+    current = page.current_revision if page else None
+    raw_section = form.section.data or ""
+    number = int(raw_section) if raw_section.isdigit() and len(raw_section) <= 6 else None
+    flash(message, "error")
+    return render_template("pages/edit.html", form=form, title=name.display, page=page,
+                           section=section_in(current, number)), 400
 
 
 @outages.keeps_input("pages.edit")
