@@ -30,6 +30,7 @@ EXPECTED = {
     ("pages.edit", "POST"): "edit_page",
     ("pages.conflict", "POST"): "edit_page",
     ("pages.preview", "POST"): "edit",
+    ("pages.complete", "GET"): "read",
     ("pages.protect", "POST"): "admin",
     ("history.history", "GET"): "read",
     ("history.revision", "GET"): "read",

@@ -75,7 +75,7 @@ def check_resolved(body: str, previous: str) -> None:
     added = count_markers(body) - count_markers(previous)
     if added > 0:
         raise UnresolvedConflict(
-            "The text still holds conflict markers (lines starting with <<<<<<< or >>>>>>>): "
+            "The text still holds conflict markers (<<<<<<< yours … ======= … >>>>>>> theirs): "
             "keep the version you want between them, delete the marker lines and the ======= "
             "line, then save again. Nothing was saved; your text is still in the editor.",
             field="body")

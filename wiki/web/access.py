@@ -43,6 +43,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "pages.edit": "edit_page",
     "pages.conflict": "edit_page",
     "pages.preview": "edit",
+    "pages.complete": "read",
     "pages.protect": "admin",
     "history.history": "read",
     "history.revision": "read",

@@ -69,6 +69,7 @@ def test_the_note_counts_whose_text_won():
 def test_markers_are_counted_and_new_ones_refused(result):
     assert count_markers(result.text_with_markers) == 4
     assert count_markers("Title\n=======\n") == 0  # a heading underline is not a marker
+    assert count_markers(">>>>>>> deep quote\n") == 0
     title = Title.parse("Doc")
     with pytest.raises(UnresolvedConflict, match="still holds conflict markers"):
         Edit.make(title, result.text_with_markers, max_bytes=10_000, previous=THEIRS)

@@ -1,16 +1,16 @@
 """Page views: read, edit, raw source. Thin: parse the request, call a service, render."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request
 from flask_login import current_user
 
 from wiki.web import caching, outages
 from wiki.core.markup import slugify_heading
 from wiki.core.markup.redirects import redirect_target
-from wiki.core.markup.sections import get_section
+from wiki.core.markup.sections import get_section, parent_sections
 from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, moves, rendering
+from wiki.services import admin, completion, moves, rendering
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.core.titles import InvalidTitle, Title
@@ -19,6 +19,7 @@ from wiki.web.errors import keeps_text_on_csrf
 from wiki.web.lookup import load, load_title, parse_title
 
 bp = Blueprint("pages", __name__)
+bp.add_app_template_global(parent_sections, "section_parents")  # the section editor's breadcrumb
 
 HOME = "Home"
 
@@ -131,7 +132,7 @@ def edit(title):
             return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number),
-                               preview=rendering.render(display, form.body_text()))
+                               preview=rendering.render_preview(display, form.body_text()))
     base = int(form.base_revision.data)
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
@@ -253,7 +254,31 @@ def preview(title):
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
     except BodyTooLarge as error:
         abort(413, description=str(error))
-    return Response(rendering.render(display, body).html, mimetype="text/html")
+    return Response(rendering.render_preview(display, body), mimetype="text/html")
+
+
+@bp.get("/-/complete")
+def complete():
+    """The editor's ``[[`` completions as JSON: ``?title=`` gives page titles, ``?title=&section=``
+    that page's section names. Follows the read rule; rate-limited per user (or address)."""
+    who = str(current_user.id) if current_user.is_authenticated else "ip:" + ratelimit.client_address()
+    ratelimit.check_and_hit("COMPLETIONS_PER_USER", who)
+    typed = request.args.get("title", "")[:completion.MAX_QUERY]
+    if "section" in request.args:
+        wanted = request.args.get("section", "").casefold()
+        names = completion.sections(typed) if typed.strip() else None
+        if names is None:
+            return _json({"title": typed, "sections": [], "missing": True})
+        chosen = [name for name in names if name.casefold().startswith(wanted)]
+        chosen += [name for name in names if wanted in name.casefold() and name not in chosen]
+        return _json({"title": typed, "sections": chosen[:20]})
+    return _json({"title": typed, "titles": completion.titles(typed)})
+
+
+def _json(data):
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "private, no-store"  # depends on the reader's access
+    return response
 
 
 def section_number(arg: str | None, page, display: str) -> int | None:

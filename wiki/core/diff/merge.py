@@ -307,7 +307,6 @@ def merge3(base: str, theirs: str, yours: str) -> MergeResult:
 
 # What a user may choose for one conflict: one side's version, or both in either order.
 CHOICES = ("mine", "theirs", "mine-first", "theirs-first")
-MARKER_PREFIXES = ("<<<<<<<", ">>>>>>>")
 
 
 def _both(first: tuple[str, ...], second: tuple[str, ...]) -> list[str]:
@@ -355,6 +354,8 @@ def resolution_note(choices: list[str] | tuple[str, ...], theirs_number: int) ->
 
 
 def count_markers(text: str) -> int:
-    """How many lines of ``text`` look like conflict markers ("<<<<<<< …" or ">>>>>>> …").
-    "=======" alone is not counted: it is also a Markdown heading underline."""
-    return sum(1 for line in split_lines(text) if line.startswith(MARKER_PREFIXES))
+    """How many lines of ``text`` are conflict markers: any line starting "<<<<<<<" (git's
+    markers too), and our own ">>>>>>> theirs". Not "=======" (also a heading underline) nor
+    other ">>>>>>>" lines (a deeply nested quote)."""
+    return sum(1 for line in split_lines(text)
+               if line.startswith("<<<<<<<") or line.rstrip() == THEIRS_MARKER)
