@@ -50,13 +50,15 @@
   function lineStart(pos) { return body.value.lastIndexOf("\n", pos - 1) + 1; }
   function lineEnd(pos) { var i = body.value.indexOf("\n", pos); return i === -1 ? body.value.length : i; }
   function prefixLines(prefix, numbered) {
+    var collapsed = body.selectionStart === body.selectionEnd;
     var s = lineStart(body.selectionStart), e = lineEnd(body.selectionEnd);
     var lines = body.value.slice(s, e).split("\n");
     var out = lines.map(function (line, i) {
       var p = numbered ? (i + 1) + ". " : prefix;
       return line.indexOf(p) === 0 ? line.slice(p.length) : p + line;  // a second press removes it
     }).join("\n");
-    replaceRange(s, e, out, s, s + out.length);
+    if (collapsed) replaceRange(s, e, out);  // typing goes on after the marker
+    else replaceRange(s, e, out, s, s + out.length);
   }
   function insertBlock(text, selectFrom, selectLength) {
     var s = body.selectionStart, e = body.selectionEnd, v = body.value;
@@ -132,11 +134,14 @@
     var lines = body.value.slice(s, e).split("\n");
     if (!lines.every(function (line) { return LIST_ITEM.test(line) || !line.trim(); })) return false;
     event.preventDefault();  // only in a list: elsewhere Tab moves the focus, as it should
+    var caret = body.selectionStart, collapsed = caret === body.selectionEnd;
     var out = lines.map(function (line) {
       if (!line.trim()) return line;
       return event.shiftKey ? line.replace(/^( {1,2}|\t)/, "") : "  " + line;
     }).join("\n");
-    replaceRange(s, e, out, s, s + out.length);
+    var moved = out.length - (e - s);  // one line: the caret moves with its text
+    if (collapsed && lines.length === 1) replaceRange(s, e, out, Math.max(s, caret + moved));
+    else replaceRange(s, e, out, s, s + out.length);
     return true;
   }
 
