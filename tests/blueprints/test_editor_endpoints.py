@@ -63,3 +63,26 @@ def test_the_preview_links_are_inert(client, editor, pages):
                      form_url="/-/login").get_data(as_text=True)
     preview = page[page.index('class="content preview-body"'):page.index("</section>", page.index("preview-body"))]
     assert re.search(r"\shref=", preview) is None and "<h1" in preview
+
+
+def test_a_new_page_starts_from_a_template(app, client, editor, make_page):
+    make_page("templates/Concept", "# Concept: name of the idea\n\n## Common mistakes\n")
+    make_page("templates/Challenge", "# Challenge\n\n## Problem\n\n## Solution\n\n## Outcome\n")
+    make_page("templatesque", "not a template")
+    html = client.get("/-/new").get_data(as_text=True)
+    assert 'value="templates/Concept"' in html and 'value="templates/Challenge"' in html
+    assert "templatesque" not in html
+    response = client.get("/-/new?title=concepts/Queues&template=templates/Concept")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/wiki/concepts/Queues/-/edit?template=templates/Concept"
+    editor_html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "# Concept: name of the idea\n\n## Common mistakes\n</textarea>" in editor_html
+    # A blank page, an unknown template, a page that is not a template.
+    assert client.get("/-/new?title=Blank&template=").headers["Location"] == "/wiki/Blank/-/edit"
+    for bad in ("templates/Nope", "templatesque", "Home"):
+        response = client.get(f"/-/new?title=X&template={bad}")
+        assert response.status_code == 400 and "There is no template called" in response.get_data(as_text=True)
+    assert client.get("/wiki/X/-/edit?template=templatesque").status_code == 404
+    # An existing page is never overwritten by a template: its own text is edited.
+    assert "not a template</textarea>" in client.get("/wiki/templatesque/-/edit?template=templates/Concept").get_data(
+        as_text=True)

@@ -57,8 +57,12 @@ def view(title):
 def new():
     """Start a page by its title: a valid title goes to its editor (or to the page if it exists)."""
     raw_title = request.args.get("title", "")
+    template = request.args.get("template", "")
+    templates = page_service.list_templates()
     error = None
-    if raw_title.strip():
+    if template and page_service.find_template(template) is None:
+        error = f"There is no template called “{template}”; pick one of the list."
+    elif raw_title.strip():
         try:
             title = Title.parse(raw_title)
         except InvalidTitle as invalid:
@@ -68,8 +72,9 @@ def new():
             if page is not None:
                 flash(f"“{page.title}” already exists; here it is.", "info")
                 return redirect(wiki_url("pages.view", page.title))
-            return redirect(wiki_url("pages.edit", title.display))
-    return render_template("pages/new.html", title=raw_title, error=error), 400 if error else 200
+            return redirect(wiki_url("pages.edit", title.display, template=template or None))
+    return render_template("pages/new.html", title=raw_title, error=error, templates=templates,
+                           template=template), 400 if error else 200
 
 
 @bp.get("/wiki/<path:title>/-/raw")
@@ -100,6 +105,11 @@ def edit(title):
             abort(404, description=f"“{deleted.title}” was deleted; an administrator can restore it.")
         section, section_source = page_service.find_section(page, number) if number else (None, None)
         form.body.data = section_source if section else (current.source if current else "")
+        if page is None and (template := request.args.get("template")):
+            found = page_service.find_template(template)
+            if found is None:
+                abort(404, description=f"There is no template called “{template}”.")
+            form.body.data = found.current_revision.source  # a new page starts from its template
         form.base_revision.data = str(current.number if current else 0)
         form.section.data = str(number or "")
         return render_template("pages/edit.html", form=form, title=display, page=page, section=section)
@@ -226,7 +236,8 @@ def edit_unavailable(problem: outages.Problem):
 @outages.keeps_input("pages.new")
 def new_unavailable(problem: outages.Problem):
     outages.flash_problem(problem, "The title you gave is still in the form below: continue in a few seconds.")
-    return render_template("pages/new.html", title=request.args.get("title", ""), error=None, outage=problem)
+    return render_template("pages/new.html", title=request.args.get("title", ""), error=None, outage=problem,
+                           templates=[], template=request.args.get("template", ""))
 
 
 @bp.post("/wiki/<path:title>/-/protect")
