@@ -159,3 +159,19 @@ def test_the_editor_keeps_the_text_when_its_token_is_missing(app, client, editor
     html = response.get_data(as_text=True)
     assert "security token" in html and "my long careful text</textarea>" in html
     assert revisions_of(app, "plan") == [1, 2]
+
+
+def test_a_resolution_posted_during_an_outage_keeps_the_text(app, client, editor, conflicted):
+    from tests.web.test_outages import Faults, assert_outage_page
+
+    token = csrf_token(client, "/-/login")
+    faults = Faults(app)
+    try:
+        faults.cut()
+        page = assert_outage_page(client.post("/wiki/Plan/-/conflict", data={
+            "csrf_token": token, "yours": MINE_EXTRA, "base_revision": "1", "theirs_revision": "2",
+            "hunk-0": "mine", "hunk-1": "mine", "summary": "mine"}), faults)
+        assert "with a note of mine" in page and 'name="base_revision" type="hidden" value="1"' in page
+    finally:
+        faults.close()
+    assert revisions_of(app, "plan") == [1, 2]

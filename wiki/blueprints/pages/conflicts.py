@@ -17,7 +17,7 @@ from wiki.core.diff.textdiff import diff_texts
 from wiki.core.edits import MAX_SUMMARY_LENGTH
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.web import ratelimit
+from wiki.web import outages, ratelimit
 from wiki.web.access import access_denied
 from wiki.web.common import wiki_url
 from wiki.web.errors import keeps_text_on_csrf
@@ -112,6 +112,24 @@ def conflict_without_token(message: str):
     flash(message, "error")
     return _editor(name.display, page, form.yours_text(), int(base[:9]), form.summary.data or "",
                    bool(form.minor.data), 400)
+
+
+@outages.keeps_input("pages.conflict")
+def conflict_unavailable(problem: outages.Problem):
+    """The database went away while a conflict was being resolved: the editor with the user's
+    own text, built from the request alone, based on the revision they started from (saving
+    it later conflicts again rather than overwriting)."""
+    form = ResolveForm()
+    raw = (request.view_args or {}).get("title", "")
+    seen = outages.seen_page(raw)
+    editor = EditForm(formdata=None)
+    base = form.base_revision.data if (form.base_revision.data or "").isdigit() else "0"
+    editor.body.data, editor.base_revision.data, editor.section.data = form.yours_text(), base[:9], ""
+    editor.summary.data, editor.minor.data = form.summary.data or "", bool(form.minor.data)
+    outages.flash_problem(problem, "Nothing was saved; your text is in the editor below: save again in a few "
+                          "seconds to see the conflict again.")
+    return render_template("pages/edit.html", form=editor, title=seen.title, page=seen, section=None,
+                           outage=problem)
 
 
 def conflict(title):
