@@ -172,3 +172,36 @@ def test_without_javascript_the_whole_path_works(live_server, browser):
     raw = page.request.get(live_server + "/wiki/Plain/-/raw").text()
     assert "and **these**.\nSee [[Home]] and **that**." in raw and "text, more" in raw
     context.close()
+
+
+UPLOADS_STUB = """
+window.nexusUpload = function (file) {
+  window.uploaded = (window.uploaded || []).concat([file.name]);
+  return Promise.resolve("![" + file.name + "](/wiki/Notes/-/files/" + file.name + ")");
+};
+"""
+
+
+def test_files_pasted_or_picked_go_to_the_upload_hook_when_there_is_one(live_server, page):
+    # uploads.js (issue 14) provides window.nexusUpload; this stands in for it.
+    page.add_init_script(UPLOADS_STUB)
+    register(page, live_server, "writer")
+    page.goto(live_server + "/wiki/Notes/-/edit")
+    image = page.get_by_role("button", name="Image or file: upload and insert")
+    assert image.is_visible()
+    page.click("#body")
+    page.keyboard.type("See: ")
+    page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["png"], "diagram.png", {type: "image/png"}));
+        const body = document.querySelector("#body");
+        body.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_function("document.querySelector('#body').value.includes('diagram.png)')")
+    assert page.input_value("#body") == "See: ![diagram.png](/wiki/Notes/-/files/diagram.png)"
+    assert page.evaluate("window.uploaded") == ["diagram.png"]  # once, not twice
+    with page.expect_file_chooser() as chooser:
+        image.click()
+    chooser.value.set_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"})
+    page.wait_for_function("document.querySelector('#body').value.includes('notes.txt')")
+    assert page.input_value("#body").endswith("![notes.txt](/wiki/Notes/-/files/notes.txt)")
