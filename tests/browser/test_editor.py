@@ -118,7 +118,7 @@ def test_ctrl_enter_previews_and_the_section_editor_shows_its_place(live_server,
     page.goto(live_server + "/wiki/Guide/-/edit?section=3")
     path = page.get_by_role("navigation", name="Where this section is in the page")
     assert " ".join(path.inner_text().split()) == "Guide › Guide › Setup › Redis"
-    page.get_by_role("button", name="Preview").first.click()  # the live preview off
+    page.get_by_role("button", name="Live preview").click()  # the live preview off
     assert page.get_attribute("[data-action=toggle-preview]", "aria-pressed") == "false"
     page.click("#body")
     page.keyboard.press("Control+Home")
@@ -142,7 +142,7 @@ def test_without_javascript_the_whole_path_works(live_server, browser):
     page.goto(live_server + "/wiki/Plain/-/edit")
     assert page.locator(".editor-toolbar").is_hidden()
     page.fill("#body", "# Plain\n\nSee [[Home]] and **this**.\n\n## Part\n\ntext\n")
-    page.get_by_role("button", name="Preview").click()  # the server renders the preview
+    page.get_by_role("button", name="Preview", exact=True).click()  # the server renders the preview
     preview = page.locator("#preview")
     assert preview.locator("strong").inner_text() == "this"
     assert preview.locator("a[href]").count() == 0  # no [edit], ¶ or wiki link leaves the form
