@@ -460,8 +460,9 @@
   });
 
   // --- leaving with unsaved changes -------------------------------------------------------------
-  // A page that came back from a failed save (its text not saved) counts as changed from the start.
-  var unsavedOnArrival = !!document.querySelector(".flash-error") || !!document.querySelector(".preview-body > *");
+  // A form shown again after a POST (a failed save, a preview, a conflict's result) holds text
+  // that is not saved: it counts as changed from the start.
+  var unsavedOnArrival = form.hasAttribute("data-unsaved");
   var initial = { body: body.value, summary: form.summary ? form.summary.value : "" };
   var submitting = false;
   function changed() {

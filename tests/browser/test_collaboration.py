@@ -84,6 +84,11 @@ def test_markers_left_in_the_text_are_refused_and_the_text_kept(live_server, pag
     ann.click("button:has-text('Save changes')")
     assert "still holds conflict markers" in ann.locator(".flash-error").inner_text()
     assert ann.input_value("#body") == marked  # kept
+    ann.leaving = []  # this text is not saved: leaving asks first, even untouched
+    ann.get_by_role("link", name="Cancel").click()
+    ann.wait_for_url("**/wiki/Plan")
+    assert ann.leaving == ["beforeunload"]
+    ann.goto(live_server + "/wiki/Plan/-/edit")
     ann.fill("#body", "Goal: learn caching well, then queues\n")
     ann.click("button:has-text('Save changes')")
     assert "Saved revision 3." in ann.content()
