@@ -50,8 +50,13 @@ def test_conflict_between_two_editors_is_resolved_hunk_by_hunk_and_both_changes_
     assert "Your edit overlaps a newer one" in ann.content()
     assert ann.evaluate("document.querySelector('input[name=hunk-0]').validity.valueMissing")
 
+    assert ann.locator(".conflict-progress").inner_text() == "2 of 2 overlapping changes still to choose."
     hunks.nth(0).get_by_label("Keep both, theirs first").check()
+    assert hunks.nth(0).locator(".hunk-result pre").inner_text() == (
+        "Goal: learn caching well\nGoal: learn caching and queues")  # what this part will read
+    assert ann.locator(".conflict-progress").inner_text() == "1 of 2 overlapping changes still to choose."
     hunks.nth(1).get_by_label("Keep theirs").check()
+    assert ann.locator(".conflict-progress").inner_text().startswith("Every overlapping change has a choice")
     ann.click("button:has-text('Save with these choices')")
     assert "the conflict with revision 2 is resolved" in ann.content()
 
