@@ -110,6 +110,29 @@
       var button = event.target.closest("button[data-action]");
       if (button && actions[button.dataset.action]) actions[button.dataset.action]();
     });
+    // The ARIA toolbar pattern: one Tab stop, arrow keys (Home, End) move between buttons.
+    var tools = function () {
+      return Array.prototype.filter.call(toolbar.querySelectorAll("button"), function (b) { return !b.hidden; });
+    };
+    var roving = function (current) {
+      tools().forEach(function (b) { b.tabIndex = b === current ? 0 : -1; });
+    };
+    roving(tools()[0]);
+    toolbar.addEventListener("keydown", function (event) {
+      var list = tools(), at = list.indexOf(document.activeElement), next = null;
+      if (at === -1) return;
+      if (event.key === "ArrowRight") next = list[(at + 1) % list.length];
+      else if (event.key === "ArrowLeft") next = list[(at - 1 + list.length) % list.length];
+      else if (event.key === "Home") next = list[0];
+      else if (event.key === "End") next = list[list.length - 1];
+      if (!next) return;
+      event.preventDefault();
+      roving(next);
+      next.focus();
+    });
+    toolbar.addEventListener("focusin", function (event) {
+      if (event.target.closest("button")) roving(event.target.closest("button"));
+    });
   }
 
   // --- lists: Enter continues them, Tab indents them ------------------------------------------

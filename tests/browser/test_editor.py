@@ -50,6 +50,12 @@ def test_toolbar_shortcuts_lists_and_live_preview(live_server, page):
                  "Inline code", "Code block", "Bulleted list", "Task list", "Table", "Quote"):
         assert toolbar.get_by_role("button", name=name).is_visible(), name
     assert toolbar.get_by_role("button", name="Image or file: upload and insert").is_hidden()  # no uploads.js
+    # One Tab stop for the toolbar; the arrow keys move along it.
+    toolbar.get_by_role("button", name="Bold (Ctrl+B)").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Italic (Ctrl+I)"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "body"
     page.click("#body")
     toolbar.get_by_role("button", name="Heading").click()
     page.keyboard.type("Plan")
