@@ -44,6 +44,7 @@ class Defaults:
     REGISTRATIONS_PER_IP = "5 per hour"
     SAVES_PER_USER = "30 per minute; 600 per hour"
     PREVIEWS_PER_USER = "60 per minute; 1000 per hour"  # each renders up to MAX_PAGE_BYTES
+    COMPLETIONS_PER_USER = "120 per minute; 3000 per hour"  # the editor's [[ completions (issue 18)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -10,7 +10,10 @@
 (function () {
   "use strict";
   var area = document.querySelector("textarea[data-upload-url]");
-  var uploadUrl = area ? area.dataset.uploadUrl : null;
+  // Only where this user may attach files to this page (a saved page): elsewhere no
+  // nexusUpload, so editors offer no upload control that could only fail.
+  if (!area) return;
+  var uploadUrl = area.dataset.uploadUrl;
 
   function token() {
     var input = document.querySelector("input[name=csrf_token]");
@@ -25,7 +28,6 @@
   }
 
   window.nexusUpload = function (file, name) {
-    if (!uploadUrl) return Promise.reject(new Error("Save the page first, then attach files to it."));
     var data = new FormData();
     data.append("file", file, file.name || "upload");
     if (name) data.append("name", name);

@@ -35,11 +35,13 @@ def test_overlapping_stale_edit_shows_the_conflict_page_with_the_text_intact(app
     html = response.get_data(as_text=True)
     assert "some of their changes overlap yours" in html
     assert f">\r\n{mine}</textarea>" in html  # the user's text, intact (WTForms adds the CRLF)
-    assert "&lt;&lt;&lt;&lt;&lt;&lt;&lt; yours" in html  # the combined text with markers
-    assert "FIVE (bob)" in html  # their change, as a diff
-    assert 'name="base_revision" type="hidden" value="2"' in html
+    assert "Overlapping change 1 of 1" in html and 'name="hunk-0" value="mine"' in html
+    assert "FIVE (bob)" in html  # their version of the hunk, and their change as a diff
+    assert 'name="base_revision" type="hidden" value="1"' in html
+    assert 'name="theirs_revision" type="hidden" value="2"' in html
+    assert "Save my version" not in html  # no single control replaces their change
     assert revisions_of(app, "shared") == [1, 2]
-    # Saving again from the conflict page is based on revision 2 and goes through.
+    # Saving again from an editor based on revision 2 goes through.
     response = save(client, "Shared", mine.replace("five, as", "FIVE (bob) and five, as"), 2)
     assert response.status_code == 303
     assert revisions_of(app, "shared") == [1, 2, 3]

@@ -129,8 +129,11 @@ def test_stale_base_revision_never_overwrites_and_keeps_the_text(app, client, ed
     assert 'href="/wiki/Busy/-/diff?from=1&amp;to=2"' in html
     assert client.get("/wiki/Busy/-/raw").data == b"someone else's change\n"
     assert revisions_of(app, "busy") == [1, 2]
-    # The form now carries the newer base: saving again is a deliberate overwrite.
-    assert 'name="base_revision" type="hidden" value="2"' in html
+    # The conflict page keeps both revisions: only a choice per overlapping change can
+    # replace their text, never one button (the old "Save my version").
+    assert 'name="base_revision" type="hidden" value="1"' in html
+    assert 'name="theirs_revision" type="hidden" value="2"' in html
+    assert 'name="hunk-0"' in html
 
 
 def test_creating_a_page_that_someone_else_just_created_is_stale(app, client, editor, make_page):

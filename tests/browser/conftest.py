@@ -75,7 +75,19 @@ def page(browser):
     page.on("console", on_console)
     page.on("response", on_response)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    # The editor's "leave this page?" warning: a test that means to leave a changed form sets
+    # page.leaving to a list; the warning is then accepted and recorded there.
+    page.leaving = None
+
+    def on_dialog(dialog):
+        if dialog.type == "beforeunload" and page.leaving is not None:
+            page.leaving.append(dialog.type)
+            dialog.accept()
+        else:
+            errors.append(f"dialog: {dialog.type} {dialog.message}")
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     yield page
     context.close()
     assert errors == [], f"the browser reported errors: {errors}"

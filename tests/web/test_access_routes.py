@@ -28,7 +28,9 @@ EXPECTED = {
     ("pages.new", "GET"): "edit",
     ("pages.edit", "GET"): "edit_page",
     ("pages.edit", "POST"): "edit_page",
+    ("pages.conflict", "POST"): "edit_page",
     ("pages.preview", "POST"): "edit",
+    ("pages.complete", "GET"): "read",
     ("pages.protect", "POST"): "admin",
     ("history.history", "GET"): "read",
     ("history.revision", "GET"): "read",
@@ -135,7 +137,7 @@ def url_for_rule(rule, world, title: str) -> str:
 FORM = {"body": "new text", "base_revision": "1", "summary": "", "username": "someone_new",
         "password": PASSWORD + "!", "password_confirm": PASSWORD + "!", "current_password": "wrong password",
         "new_title": "Moved elsewhere", "role": "reader", "active": "1", "days": "7", "note": "",
-        "protection": "admin"}
+        "protection": "admin", "yours": "new text", "theirs_revision": "1"}
 
 
 def request_as(app, world, kind: str, rule, method: str, title: str):
@@ -181,7 +183,7 @@ def test_access_rule_holds_on_every_route(app, world, app_config, kind):
             elif not expect:
                 assert response.status_code == 403, (url, response.status_code)
                 html = response.get_data(as_text=True)
-                if (rule.endpoint, method) == ("pages.edit", "POST"):
+                if (rule.endpoint, method) in (("pages.edit", "POST"), ("pages.conflict", "POST")):
                     assert "new text" in html  # the editor comes back with the user's text
                 else:
                     assert "Not allowed" in html

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from wiki.core.diff.merge import count_markers
 from wiki.core.errors import BodyTooLarge, InvalidInput
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.titles import InvalidTitle, Title
@@ -45,9 +46,14 @@ class Edit:
 
     @classmethod
     def make(cls, title: Title, body: str, summary: str = "", *, max_bytes: int,
-             base_revision: int | None = None, minor: bool = False) -> Edit:
-        """Validate an edit: BodyTooLarge or InvalidInput with a message for the user."""
+             base_revision: int | None = None, minor: bool = False, previous: str | None = None) -> Edit:
+        """Validate an edit: BodyTooLarge or InvalidInput with a message for the user.
+
+        ``previous``: the text the editor started from, when a person typed this one; conflict
+        markers that it did not already hold are refused (UnresolvedConflict)."""
         size = check_size(body, max_bytes)
+        if previous is not None:
+            check_resolved(body, previous)
         summary = " ".join(summary.split())
         if len(summary) > MAX_SUMMARY_LENGTH:
             raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
@@ -57,6 +63,22 @@ class Edit:
     def with_body(self, body: str, max_bytes: int) -> Edit:
         """The same edit with another body (a merge result), checked again."""
         return replace(self, body=body, size=check_size(body, max_bytes), redirect=_checked_redirect(self.title, body))
+
+
+class UnresolvedConflict(InvalidInput):
+    """A text that still holds the conflict markers of an unresolved merge."""
+
+
+def check_resolved(body: str, previous: str) -> None:
+    """Refuse a text with more conflict-marker lines than the text it replaces: markers a
+    page already held (a page about git, say) may stay, new ones mean an unresolved conflict."""
+    added = count_markers(body) - count_markers(previous)
+    if added > 0:
+        raise UnresolvedConflict(
+            "The text still holds conflict markers (<<<<<<< yours … ======= … >>>>>>> theirs): "
+            "keep the version you want between them, delete the marker lines and the ======= "
+            "line, then save again. Nothing was saved; your text is still in the editor.",
+            field="body")
 
 
 def _checked_redirect(title: Title, body: str) -> str | None:

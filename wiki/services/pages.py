@@ -14,7 +14,7 @@ from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
 from wiki.core.edits import MAX_SUMMARY_LENGTH, UNPARSED, Edit, Unparsed, check_size
-from wiki.core.titles import Title
+from wiki.core.titles import InvalidTitle, Title
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 __all__ = ["MAX_SUMMARY_LENGTH", "Edit", "Title", "check_size"]  # re-exported for views and forms
@@ -281,6 +281,30 @@ def revert_page(page: Page, number: int, author: User | None, base_revision: int
     return save_edit(edit, author, max_bytes=max_bytes, merge=False)
 
 
+TEMPLATE_PREFIX = "templates/"  # pages under it are the starting points offered for new pages
+
+
+def list_templates() -> list[Page]:
+    """The live pages under ``templates/``, by title: what /-/new offers to start from."""
+    pattern = TEMPLATE_PREFIX.replace("_", "\\_") + "%"
+    return list(db.session.scalars(
+        select(Page).options(joinedload(Page.current_revision))
+        .where(Page.title_key.like(pattern, escape="\\"), Page.deleted.is_(False))
+        .order_by(Page.title_key)
+    ))
+
+
+def find_template(title: str) -> Page | None:
+    """The live template page called ``title`` (under ``templates/``), or None."""
+    try:
+        name = Title.parse(title)
+    except InvalidTitle:
+        return None
+    if not name.key.startswith(TEMPLATE_PREFIX):
+        return None
+    return find_page(name)
+
+
 def find_section(page: Page, number: int) -> tuple[Section, str]:
     """Section ``number`` of the page's current text and that section's source."""
     source = page.current_revision.source
@@ -316,5 +340,5 @@ def save_section(
                        "Edit the whole page instead.")
     body = replace_section(base_source, section, text)
     edit = Edit.make(Title(page.title, page.title_key), body, summary, max_bytes=max_bytes,
-                     base_revision=base_revision, minor=minor)
+                     base_revision=base_revision, minor=minor, previous=base_source)
     return save_edit(edit, author, max_bytes=max_bytes)

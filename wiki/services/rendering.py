@@ -13,6 +13,7 @@ from sqlalchemy import select
 from wiki.core.edits import UNPARSED, Unparsed
 from wiki.extensions import db
 from wiki.core.markup import LinkTarget, Rendered, render_markdown, slugify_heading
+from wiki.core.markup.inert import inert_links
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import Page, Revision
@@ -153,6 +154,18 @@ def render(title: str, source: str, resolver: Resolver | None = None,
     edit_url = page_url(title, action="edit")
     return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}",
                            file_resolver=resolver.files)
+
+
+def render_preview(title: str, source: str) -> str:
+    """The HTML of the editor's preview: rendered like the page, without section edit links,
+    with its links inert (wiki.core.markup.inert) so that nothing in it leaves the editor."""
+    resolver = Resolver()
+    target = redirect_target(source)
+    if target is not None:
+        return inert_links(render_markdown(f"This page redirects to [[{target}]].", resolver).html)
+    resolver.prefetch(source)
+    resolver.files = FileResolver(title)  # a preview shows the page's pictures too
+    return inert_links(render_markdown(source, resolver, file_resolver=resolver.files).html)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ RULES: dict[str, str | dict[str, str]] = {
     "pages.raw": "read",
     "pages.new": "edit",
     "pages.edit": "edit_page",
+    "pages.conflict": "edit_page",
     "pages.preview": "edit",
+    "pages.complete": "read",
     "pages.protect": "admin",
     "history.history": "read",
     "history.revision": "read",
@@ -79,7 +81,7 @@ RULES: dict[str, str | dict[str, str]] = {
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form
 # with the text intact, so the view renders it (see access_denied()) instead of a bare 403.
-KEEPS_TEXT = {"pages.edit"}
+KEEPS_TEXT = {"pages.edit", "pages.conflict"}
 
 
 @dataclass(frozen=True)

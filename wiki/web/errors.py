@@ -54,7 +54,26 @@ def error_page(status: int, message: str):
         raise
 
 
+# endpoint -> function(message) answering a CSRF failure with the form and the user's text in it
+_CSRF_RENDERERS = {}
+
+
+def keeps_text_on_csrf(endpoint: str):
+    """Register how a form that carries typed text (the editor, the conflict page) answers a
+    missing or stale CSRF token: the form again, the text in it and a fresh token, not a bare
+    error page that loses the text."""
+    def register(function):
+        _CSRF_RENDERERS[endpoint] = function
+        return function
+    return register
+
+
 def _csrf_error(error: CSRFError):
+    renderer = _CSRF_RENDERERS.get(request.endpoint)
+    if renderer is not None and request.method == "POST":
+        return renderer("This form has no valid security token (it may be from an old tab or an expired "
+                        "session). Nothing was saved; your text is still in the form below, which now has a "
+                        "fresh token: save again.")
     return error_page(
         400,
         "This form has no valid security token (it may be from an old tab or an expired "

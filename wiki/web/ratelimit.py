@@ -27,6 +27,7 @@ LIMITS = {
     "SAVES_PER_USER": "saves",
     "PREVIEWS_PER_USER": "previews",
     "FILE_UPLOADS_PER_USER": "file uploads",
+    "COMPLETIONS_PER_USER": "link completions",
 }
 
 

@@ -35,5 +35,20 @@ class EditForm(FlaskForm):
         return (self.body.data or "").replace("\r\n", "\n")
 
 
+class ResolveForm(FlaskForm):
+    """The conflict page: the user's text as they wrote it, the two revisions the conflict is
+    between, and (read from the request, see conflicts.choices) one choice per conflict."""
+    yours = TextAreaField("Your text, as you wrote it", validators=[no_nul], render_kw={"rows": 12, "readonly": True})
+    summary = EditForm.summary
+    minor = EditForm.minor
+    base_revision = HiddenField(
+        validators=[Regexp(r"^\d{1,9}$", message="The form is damaged (bad revision number).")])
+    theirs_revision = HiddenField(
+        validators=[Regexp(r"^\d{1,9}$", message="The form is damaged (bad revision number).")])
+
+    def yours_text(self) -> str:
+        return (self.yours.data or "").replace("\r\n", "\n")
+
+
 class ProtectForm(FlaskForm):
     protection = HiddenField(validators=[AnyOf(("none", "admin"), message="Unknown protection level.")])

@@ -1,23 +1,25 @@
 """Page views: read, edit, raw source. Thin: parse the request, call a service, render."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request
 from flask_login import current_user
 
 from wiki.web import caching, outages
 from wiki.core.markup import slugify_heading
 from wiki.core.markup.redirects import redirect_target
-from wiki.core.markup.sections import get_section
+from wiki.core.markup.sections import get_section, parent_sections
 from wiki.web import ratelimit
 from wiki.web.access import access_denied
+from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, moves, rendering
+from wiki.services import admin, completion, moves, rendering
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
-from wiki.core.diff.textdiff import diff_texts
 from wiki.core.titles import InvalidTitle, Title
 from wiki.web.common import canonical_redirect, wiki_url
+from wiki.web.errors import keeps_text_on_csrf
 from wiki.web.lookup import load, load_title, parse_title
 
 bp = Blueprint("pages", __name__)
+bp.add_app_template_global(parent_sections, "section_parents")  # the section editor's breadcrumb
 
 HOME = "Home"
 
@@ -55,8 +57,12 @@ def view(title):
 def new():
     """Start a page by its title: a valid title goes to its editor (or to the page if it exists)."""
     raw_title = request.args.get("title", "")
+    template = request.args.get("template", "")
+    templates = page_service.list_templates()
     error = None
-    if raw_title.strip():
+    if template and page_service.find_template(template) is None:
+        error = f"There is no template called “{template}”; pick one of the list."
+    elif raw_title.strip():
         try:
             title = Title.parse(raw_title)
         except InvalidTitle as invalid:
@@ -66,8 +72,9 @@ def new():
             if page is not None:
                 flash(f"“{page.title}” already exists; here it is.", "info")
                 return redirect(wiki_url("pages.view", page.title))
-            return redirect(wiki_url("pages.edit", title.display))
-    return render_template("pages/new.html", title=raw_title, error=error), 400 if error else 200
+            return redirect(wiki_url("pages.edit", title.display, template=template or None))
+    return render_template("pages/new.html", title=raw_title, error=error, templates=templates,
+                           template=template), 400 if error else 200
 
 
 @bp.get("/wiki/<path:title>/-/raw")
@@ -98,6 +105,11 @@ def edit(title):
             abort(404, description=f"“{deleted.title}” was deleted; an administrator can restore it.")
         section, section_source = page_service.find_section(page, number) if number else (None, None)
         form.body.data = section_source if section else (current.source if current else "")
+        if page is None and (template := request.args.get("template")):
+            found = page_service.find_template(template)
+            if found is None:
+                abort(404, description=f"There is no template called “{template}”.")
+            form.body.data = found.current_revision.source  # a new page starts from its template
         form.base_revision.data = str(current.number if current else 0)
         form.section.data = str(number or "")
         return render_template("pages/edit.html", form=form, title=display, page=page, section=section)
@@ -130,7 +142,7 @@ def edit(title):
             return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number),
-                               preview=rendering.render(display, form.body_text()))
+                               preview=rendering.render_preview(display, form.body_text()))
     base = int(form.base_revision.data)
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
@@ -141,7 +153,8 @@ def edit(title):
                 base_revision=base, max_bytes=max_bytes, minor=form.minor.data)
         else:
             edit = page_service.Edit.make(name, form.body_text(), form.summary.data or "", max_bytes=max_bytes,
-                                          base_revision=base, minor=form.minor.data)
+                                          base_revision=base, minor=form.minor.data,
+                                          previous=current.source if current else "")
             result = page_service.save_edit(edit, current_user, max_bytes=max_bytes)
     except BodyTooLarge as error:
         return again(str(error), 413)
@@ -150,16 +163,10 @@ def edit(title):
     except InvalidInput as error:
         return again(str(error), 400)
     except EditConflict as conflict:
-        # Nothing saved. The editor keeps the user's whole text (a section edit comes back
-        # as the whole page it was spliced into), now based on the newer revision.
-        form.body.data = conflict.yours
-        form.section.data = ""
-        form.base_revision.data = str(conflict.current.number)
-        flash(f"{conflict} Your text was not saved; it is still in the editor below.", "error")
-        return render_template(
-            "pages/conflict.html", form=form, title=display, page=page, conflict=conflict,
-            theirs=diff_texts(conflict.base_source, conflict.current.source),
-        ), 409
+        # Nothing saved. The conflict page carries the user's whole text (a section edit comes
+        # back as the whole page it was spliced into) and resolves it hunk by hunk.
+        flash(f"{conflict} Nothing was saved: choose below what to keep of each overlapping change.", "error")
+        return conflicts.from_edit_conflict(display, page, conflict, form.summary.data or "", bool(form.minor.data))
     except StaleRevision as error:
         newer = error.current
         if newer is not None and not number:
@@ -182,6 +189,22 @@ def edit(title):
     if number and (saved := get_section(result.source, number)) is not None:
         anchor = "#" + slugify_heading(saved.title)  # back to the section just edited
     return redirect(wiki_url("pages.view", result.title) + anchor, code=303)
+
+
+bp.post("/wiki/<path:title>/-/conflict")(conflicts.conflict)
+
+
+@keeps_text_on_csrf("pages.edit")
+def edit_without_token(message: str):
+    """An edit posted without a valid CSRF token: the editor again with the posted text."""
+    name, page = load_title((request.view_args or {}).get("title", ""))
+    form = EditForm(meta={"csrf": False})
+    current = page.current_revision if page else None
+    raw_section = form.section.data or ""
+    number = int(raw_section) if raw_section.isdigit() and len(raw_section) <= 6 else None
+    flash(message, "error")
+    return render_template("pages/edit.html", form=form, title=name.display, page=page,
+                           section=section_in(current, number)), 400
 
 
 @outages.keeps_input("pages.edit")
@@ -213,7 +236,8 @@ def edit_unavailable(problem: outages.Problem):
 @outages.keeps_input("pages.new")
 def new_unavailable(problem: outages.Problem):
     outages.flash_problem(problem, "The title you gave is still in the form below: continue in a few seconds.")
-    return render_template("pages/new.html", title=request.args.get("title", ""), error=None, outage=problem)
+    return render_template("pages/new.html", title=request.args.get("title", ""), error=None, outage=problem,
+                           templates=[], template=request.args.get("template", ""))
 
 
 @bp.post("/wiki/<path:title>/-/protect")
@@ -241,7 +265,31 @@ def preview(title):
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
     except BodyTooLarge as error:
         abort(413, description=str(error))
-    return Response(rendering.render(display, body).html, mimetype="text/html")
+    return Response(rendering.render_preview(display, body), mimetype="text/html")
+
+
+@bp.get("/-/complete")
+def complete():
+    """The editor's ``[[`` completions as JSON: ``?title=`` gives page titles, ``?title=&section=``
+    that page's section names. Follows the read rule; rate-limited per user (or address)."""
+    who = str(current_user.id) if current_user.is_authenticated else "ip:" + ratelimit.client_address()
+    ratelimit.check_and_hit("COMPLETIONS_PER_USER", who)
+    typed = request.args.get("title", "")[:completion.MAX_QUERY]
+    if "section" in request.args:
+        wanted = request.args.get("section", "").casefold()
+        names = completion.sections(typed) if typed.strip() else None
+        if names is None:
+            return _json({"title": typed, "sections": [], "missing": True})
+        chosen = [name for name in names if name.casefold().startswith(wanted)]
+        chosen += [name for name in names if wanted in name.casefold() and name not in chosen]
+        return _json({"title": typed, "sections": chosen[:20]})
+    return _json({"title": typed, "titles": completion.titles(typed)})
+
+
+def _json(data):
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "private, no-store"  # depends on the reader's access
+    return response
 
 
 def section_number(arg: str | None, page, display: str) -> int | None:

@@ -76,7 +76,8 @@ from typing import NamedTuple
 
 from wiki.core.diff.lines import common_ends, split_lines
 
-__all__ = ["ConflictRegion", "MergeResult", "merge3", "EXACT_MATCH_BUDGET"]
+__all__ = ["ConflictRegion", "MergeResult", "merge3", "EXACT_MATCH_BUDGET", "CHOICES", "resolve",
+           "resolution_note", "count_markers"]
 
 # Maximum number of pairs of equal lines (sum over distinct lines of
 # count_in_old * count_in_new) for which the exact, autojunk=False matcher is
@@ -107,6 +108,10 @@ class MergeResult:
     merged: str | None
     conflicts: tuple[ConflictRegion, ...]
     text_with_markers: str
+    # The result in order: runs of merged lines (a tuple of str) and the conflicts between
+    # them; ``resolve`` rebuilds the text from it with a choice per conflict.
+    pieces: tuple[tuple[str, ...] | ConflictRegion, ...] = ()
+    final_newline: bool | None = None
 
     @property
     def clean(self) -> bool:
@@ -245,6 +250,8 @@ def merge3(base: str, theirs: str, yours: str) -> MergeResult:
 
     out: list[str] = []
     conflicts: list[ConflictRegion] = []
+    pieces: list[tuple[str, ...] | ConflictRegion] = []
+    run_start = 0  # index in `out` where the current run of merged lines starts
     # Index in `out` of the latest ">>>>>>> theirs" marker.
     last_marker = -1
     at = 0
@@ -264,26 +271,91 @@ def merge3(base: str, theirs: str, yours: str) -> MergeResult:
             # deleted by a side and nothing was added; delete them all.
             pass
         else:
-            conflicts.append(
-                ConflictRegion(
-                    base=tuple(base_lines[lo:hi]),
-                    theirs=theirs_region,
-                    yours=yours_region,
-                    start_line=len(out) + 1,
-                )
+            region = ConflictRegion(
+                base=tuple(base_lines[lo:hi]),
+                theirs=theirs_region,
+                yours=yours_region,
+                start_line=len(out) + 1,
             )
+            conflicts.append(region)
+            if len(out) > run_start:
+                pieces.append(tuple(out[run_start:]))
+            pieces.append(region)
             out.append(YOURS_MARKER)
             out.extend(yours_region)
             out.append(SEPARATOR_MARKER)
             out.extend(theirs_region)
             out.append(THEIRS_MARKER)
             last_marker = len(out) - 1
+            run_start = len(out)
     out.extend(base_lines[at:])
+    if len(out) > run_start:
+        pieces.append(tuple(out[run_start:]))
 
     if not conflicts:
         merged = _join(out, final_newline)
-        return MergeResult(merged=merged, conflicts=(), text_with_markers=merged)
+        return MergeResult(merged=merged, conflicts=(), text_with_markers=merged, pieces=tuple(pieces),
+                           final_newline=final_newline)
     # A marker line must end with a newline even when the text does not.
     ends_with_marker = last_marker == len(out) - 1
     marked = _join(out, final_newline or ends_with_marker)
-    return MergeResult(merged=None, conflicts=tuple(conflicts), text_with_markers=marked)
+    return MergeResult(merged=None, conflicts=tuple(conflicts), text_with_markers=marked, pieces=tuple(pieces),
+                       final_newline=final_newline)
+
+
+# --- resolving conflicts, one choice per conflict ----------------------------
+
+# What a user may choose for one conflict: one side's version, or both in either order.
+CHOICES = ("mine", "theirs", "mine-first", "theirs-first")
+
+
+def _both(first: tuple[str, ...], second: tuple[str, ...]) -> list[str]:
+    """Both versions, ``first`` first; lines the two share at the start and end of the
+    region (conflict regions are not shrunk, see above) are written once, not twice."""
+    prefix, suffix = common_ends(list(first), list(second))
+    return [*first[: len(first) - suffix], *second[prefix : len(second) - suffix], *first[len(first) - suffix :]]
+
+
+def resolve(result: MergeResult, choices: list[str] | tuple[str, ...]) -> str:
+    """The text of a conflicted merge with ``choices[i]`` (one of CHOICES) applied to
+    conflict i. Merged parts are kept as merged. ValueError if a choice is missing or unknown."""
+    if len(choices) != len(result.conflicts):
+        raise ValueError(f"{len(result.conflicts)} choices needed, {len(choices)} given")
+    lines: list[str] = []
+    index = 0
+    for piece in result.pieces:
+        if not isinstance(piece, ConflictRegion):
+            lines.extend(piece)
+            continue
+        choice = choices[index]
+        index += 1
+        if choice == "mine":
+            lines.extend(piece.yours)
+        elif choice == "theirs":
+            lines.extend(piece.theirs)
+        elif choice == "mine-first":
+            lines.extend(_both(piece.yours, piece.theirs))
+        elif choice == "theirs-first":
+            lines.extend(_both(piece.theirs, piece.yours))
+        else:
+            raise ValueError(f"unknown choice {choice!r}")
+    return _join(lines, result.final_newline)
+
+
+def resolution_note(choices: list[str] | tuple[str, ...], theirs_number: int) -> str:
+    """An edit summary's record of how a conflict was resolved, e.g. "resolved a conflict
+    with revision 4: 1 × mine, 2 × both": a reader of the history sees whose text won."""
+    counts = Counter(choices)
+    parts = [f"{counts['mine']} × mine" if counts["mine"] else "",
+             f"{counts['theirs']} × theirs" if counts["theirs"] else "",
+             f"{counts['mine-first'] + counts['theirs-first']} × both"
+             if counts["mine-first"] + counts["theirs-first"] else ""]
+    return f"resolved a conflict with revision {theirs_number}: " + ", ".join(part for part in parts if part)
+
+
+def count_markers(text: str) -> int:
+    """How many lines of ``text`` are conflict markers: any line starting "<<<<<<<" (git's
+    markers too), and our own ">>>>>>> theirs". Not "=======" (also a heading underline) nor
+    other ">>>>>>>" lines (a deeply nested quote)."""
+    return sum(1 for line in split_lines(text)
+               if line.startswith("<<<<<<<") or line.rstrip() == THEIRS_MARKER)

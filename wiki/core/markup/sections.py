@@ -104,3 +104,16 @@ def replace_section(source: str, section: Section, new_text: str) -> str:
     if after and new_text and not new_text.endswith("\n"):
         new_text += "\n"
     return "".join(lines[:section.start]) + new_text + after
+
+
+def parent_sections(source: str, number: int) -> list[Section]:
+    """The sections that contain section ``number``, outermost first: its place in the page
+    (the breadcrumb of the section editor). Empty for a top-level section or no such section."""
+    stack: list[Section] = []
+    for section in find_sections(source):
+        while stack and stack[-1].level >= section.level:
+            stack.pop()
+        if section.number == number:
+            return stack
+        stack.append(section)
+    return []
