@@ -16,6 +16,9 @@ Rules (docs/backup.md describes them for users):
   is plain text; such a link becomes a Markdown link to the page's wiki URL
   (``[**REST**](/wiki/concepts/rest-api-design)``), which still counts as a link for
   backlinks. Reference definitions (``[ref]: other.md``) get the wiki URL the same way.
+* In a table row (a GFM table: a header row, a delimiter row, then rows up to a blank line)
+  the label's pipe is escaped, ``[[concepts/rest-api-design\\|REST]]``: a bare ``|`` would end
+  the cell there.
 * Links to anything else (images, other files, files not imported, URLs, mail addresses)
   and everything inside code spans and fenced code blocks stay as they are.
 """
@@ -37,6 +40,7 @@ __all__ = [
     "is_markdown_file",
     "title_for_path",
     "convert_links",
+    "fold_titles",
 ]
 
 HOME_TITLE = "Home"
@@ -103,25 +107,38 @@ class _Target:
     section: str | None
 
 
+def fold_titles(titles: Mapping[str, str]) -> dict[str, list[str]]:
+    """The imported paths by their case-folded form, for links written in another letter
+    case. Build it once per import and pass it to every convert_links call: building it per
+    file made planning quadratic in the number of files."""
+    by_folded: dict[str, list[str]] = {}
+    for key in titles:
+        by_folded.setdefault(key.casefold(), []).append(key)
+    return by_folded
+
+
 def convert_links(
     source: str,
     path: str,
     titles: Mapping[str, str],
     headings: Callable[[str], Sequence[HeadingRef]],
+    by_folded: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """``source`` (the file at ``path``) with relative links to imported files made wiki links.
 
     ``titles`` maps the relative path of every imported file to its page title;
     ``headings(path)`` gives an imported file's headings (called only for links with an
-    anchor, so the caller may compute them lazily).
+    anchor, so the caller may compute them lazily); ``by_folded`` is fold_titles(titles),
+    computed here when not given.
     """
-    by_folded = {}
-    for key in titles:
-        by_folded.setdefault(key.casefold(), []).append(key)
+    if by_folded is None:
+        by_folded = fold_titles(titles)
     resolver = _LinkResolver(path, titles, by_folded, headings)
 
+    lines = source.splitlines(keepends=True)
+    table_rows = _table_rows(lines)
     out, fence = [], None
-    for line in source.splitlines(keepends=True):
+    for number, line in enumerate(lines):
         if fence is not None:
             closing = _FENCE.match(line)
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
@@ -134,11 +151,36 @@ def convert_links(
         elif (reference := _REFERENCE.match(line)) is not None:
             out.append(_convert_reference(reference, resolver))
         else:
-            out.append(_INLINE.sub(lambda m: _convert_inline(m, resolver), line))
+            pipe = "\\|" if number in table_rows else "|"
+            out.append(_INLINE.sub(lambda m: _convert_inline(m, resolver, pipe), line))
     return "".join(out)
 
 
-def _convert_inline(match: re.Match[str], resolver: "_LinkResolver") -> str:
+# A GFM table's delimiter row: "| --- | :-: |", "---|---", "|:--|".
+# Matched against the line without trailing white space (no backtracking over a long tail).
+_TABLE_DELIMITER = re.compile(r"^ {0,3}\|?(?:[ \t]*:?-+:?[ \t]*\|)*[ \t]*:?-+:?[ \t]*\|?$")
+
+
+def _table_rows(lines: Sequence[str]) -> set[int]:
+    """The indexes of the lines that are rows of a table: a line with a "|" followed by a
+    delimiter row starts one, and it runs to the next blank line. (Lines in code blocks may
+    be counted too; their links are never converted.)"""
+    rows: set[int] = set()
+    index = 0
+    while index < len(lines) - 1:
+        header, delimiter = lines[index], lines[index + 1].rstrip()
+        if "|" in header and _TABLE_DELIMITER.match(delimiter):
+            end = index
+            while end < len(lines) and lines[end].strip():
+                rows.add(end)
+                end += 1
+            index = end
+        else:
+            index += 1
+    return rows
+
+
+def _convert_inline(match: re.Match[str], resolver: "_LinkResolver", pipe: str = "|") -> str:
     if match.group("code") is not None or match.group("image"):
         return match.group(0)
     target = resolver.resolve(match.group("dest"))
@@ -146,7 +188,7 @@ def _convert_inline(match: re.Match[str], resolver: "_LinkResolver") -> str:
         return match.group(0)
     label = match.group("label").strip()
     if _NOT_PLAIN.search(label) is None:
-        return _wikilink(target, label)
+        return _wikilink(target, label, pipe)
     # A label with markup keeps it, as a Markdown link to the page's URL.
     return f"[{match.group('label')}]({_wiki_url(target)}{match.group('title')})"
 
@@ -158,11 +200,11 @@ def _convert_reference(match: re.Match[str], resolver: "_LinkResolver") -> str:
     return match.group("head") + _wiki_url(target) + match.group("rest")
 
 
-def _wikilink(target: _Target, label: str) -> str:
+def _wikilink(target: _Target, label: str, pipe: str = "|") -> str:
     spec = (target.title or "") + (f"#{target.section}" if target.section else "")
     if not label or label == spec:
         return f"[[{spec}]]"
-    return f"[[{spec}|{label}]]"
+    return f"[[{spec}{pipe}{label}]]"
 
 
 def _wiki_url(target: _Target) -> str:
