@@ -1,7 +1,7 @@
 """Query parsing and snippets: pure, and safe whatever is typed."""
 import pytest
 
-from wiki.core.searchtext import html_to_text, parse_query, snippet
+from wiki.core.searchtext import exact_title_keys, html_to_text, parse_query, snippet
 
 
 @pytest.mark.parametrize("raw, words, phrases, excluded, prefix", [
@@ -48,3 +48,17 @@ def test_html_to_text_skips_edit_links_and_keeps_blocks_apart():
     page = ('<h2 id="a">Title<a class="headerlink" href="#a">¶</a><a class="section-edit" href="/x">edit</a></h2>'
             "<p>One &amp; two</p><ul><li>three</li></ul>")
     assert html_to_text(page) == "Title\nOne & two\nthree"
+
+
+@pytest.mark.parametrize("raw, keys", [
+    ("git commit", ("git commit", "git-commit")),
+    ("Git-Commit", ("git commit", "git-commit")),
+    ('"git commit"', ("git commit", "git-commit")),
+    ("tar", ("tar",)),
+    ("tar in:common/", ("tar",)),
+    ("git -svn", ()),
+    ('git "commit message"', ()),
+    ("!!!", ()),
+])
+def test_exact_title_keys(raw, keys):
+    assert exact_title_keys(parse_query(raw)) == keys

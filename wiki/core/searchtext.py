@@ -74,6 +74,22 @@ def parse_query(raw: str) -> Query:
     )
 
 
+def exact_title_keys(query: Query) -> tuple[str, ...]:
+    """Title keys (wiki.core.titles.canonical_key form) that "equal the query", for ranking a
+    page first when its title or its title's last segment is one of them.
+
+    Only a query of plain words (or one quoted phrase) has them: the words joined by a space
+    and by "-", as page names are written: ``git commit`` -> ("git commit", "git-commit"),
+    so ``common/git-commit`` comes first; a title's "_" is a space in its key already.
+    """
+    if query.excluded or (query.words and query.phrases) or len(query.phrases) > 1:
+        return ()
+    words = query.words or (query.phrases[0] if query.phrases else ())
+    if not words:
+        return ()
+    return tuple(dict.fromkeys((" ".join(words), "-".join(words))))
+
+
 class _TextExtractor(HTMLParser):
     """Visible text of sanitized page HTML: what readers see, without edit links and ¶."""
 

@@ -1,0 +1,116 @@
+"""How long does `flask import-markdown` take on a real repository and on 100,000 files?
+
+Usage:
+    .venv/bin/python -m bench.import_repo --repo /tmp/tldr [--db URL] [--plan-only] [--limit N]
+    .venv/bin/python -m bench.import_repo --generate 100000 [--db URL] [--plan-only]
+
+``--repo`` imports a local checkout (never committed here: fetch one, e.g. tldr-pages/tldr or
+donnemartin/system-design-primer); ``--generate N`` writes N files into a temporary folder
+first: 100 folders of pages about 1 KB each, each with links to five others (one to a section)
+and a table row with a link. Reports the planning time, the import time and rate, the
+problems found, and the peak resident memory of the process. ``--sizes`` plans (only) at
+several sizes to show the planning time grows linearly.
+"""
+import argparse
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from bench.common import fresh_app  # noqa: E402
+from wiki.services import mdimport, users  # noqa: E402
+
+FOLDERS = 100
+
+
+def generate(root: Path, count: int, seed: int = 22) -> None:
+    """``count`` linked Markdown files under ``root`` (deterministic)."""
+    rng = random.Random(seed)
+    names = [f"topic-{n % FOLDERS:03}/page-{n:06}.md" for n in range(count)]
+    for folder in range(min(FOLDERS, count)):
+        (root / f"topic-{folder:03}").mkdir(parents=True, exist_ok=True)
+    for n, name in enumerate(names):
+        others = [names[rng.randrange(count)] for _ in range(5)]
+        links = ", ".join(f"[page {o[-9:-3]}](../{o})" for o in others[:4])
+        text = (f"# Page {n}\n\nSee {links} and [its usage](../{others[4]}#usage).\n\n## Usage\n\n"
+                f"| command | see |\n|---|---|\n| `run {n}` | [next](../{others[0]}) |\n\n"
+                + "Filler text about the topic of this page. " * 15 + "\n")
+        (root / name).write_text(text)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def plan(folder: Path, app):
+    with app.app_context():
+        start = time.perf_counter()
+        result = mdimport.plan_import(folder, max_bytes=app.config["MAX_PAGE_BYTES"])
+        return result, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo", type=Path)
+    parser.add_argument("--generate", type=int)
+    parser.add_argument("--sizes", type=int, nargs="*", help="plan only, generated folders of these sizes")
+    parser.add_argument("--db", default="")
+    parser.add_argument("--plan-only", action="store_true")
+    args = parser.parse_args()
+    app, url = fresh_app(args.db)
+    print(f"database: {url.split('@')[-1]}")
+
+    if args.sizes:
+        for size in args.sizes:
+            folder = Path(tempfile.mkdtemp(prefix="nexus-bench-import-"))
+            generate(folder, size)
+            result, seconds = plan(folder, app)
+            print(f"plan {size:>7,} files: {seconds:6.1f} s ({size / seconds:,.0f} files/s), "
+                  f"{len(result.problems)} problems")
+            shutil.rmtree(folder)
+        return
+
+    if args.generate:
+        folder = Path(tempfile.mkdtemp(prefix="nexus-bench-import-"))
+        start = time.perf_counter()
+        generate(folder, args.generate)
+        print(f"generated {args.generate:,} files in {time.perf_counter() - start:.1f} s")
+    else:
+        folder = args.repo
+    try:
+        result, seconds = plan(folder, app)
+        print(f"planning: {len(result.files):,} files in {seconds:.1f} s "
+              f"({len(result.files) / max(seconds, 1e-9):,.0f} files/s), {len(result.problems)} problems; "
+              f"peak RSS {peak_rss_mb():,.0f} MB")
+        if args.plan_only:
+            return
+        with app.app_context():
+            upgrade()
+            user, _ = users.get_or_create_system_user("Importer")
+            start, done = time.perf_counter(), [0]
+            last = [start]
+
+            def progress(n: int) -> None:
+                done[0] += n
+                if time.perf_counter() - last[0] >= 30:
+                    last[0] = time.perf_counter()
+                    print(f"  {done[0]:,} files, {done[0] / (last[0] - start):,.1f} files/s", flush=True)
+
+            report = mdimport.run_import(result, user, max_bytes=app.config["MAX_PAGE_BYTES"], progress=progress)
+            seconds = time.perf_counter() - start
+        print(f"import: {len(report.created):,} created in {seconds:.1f} s ({len(report.created) / seconds:,.1f} "
+              f"files/s), {len(report.skipped)} skipped; peak RSS {peak_rss_mb():,.0f} MB")
+    finally:
+        if args.generate:
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
