@@ -78,19 +78,76 @@ def wanted_pages(limit: int = 200) -> list[tuple[str, int]]:
     return [(title, count) for _key, title, count in rows]
 
 
-def orphaned_pages() -> list[Page]:
-    """Live pages that no other live page links to (the home page excepted)."""
+LIST_PAGE_SIZE = 200  # titles in one window of /-/pages or /-/orphans (list_titles)
+
+
+def orphaned_pages(prefix: str = "", after: str | None = None, before: str | None = None,
+                   limit: int | None = None) -> "TitleWindow":
+    """Live pages that no other live page links to (the home page excepted), one window of
+    them in title-key order (see list_titles)."""
     source = aliased(Page)
     linked = (
         select(Link.target_key)
         .join(source, source.id == Link.source_page_id)
         .where(source.deleted.is_(False), source.id != Page.id, Link.target_key == Page.title_key)
     )
-    return list(db.session.scalars(
-        select(Page)
-        .where(Page.deleted.is_(False), Page.title_key != "home", ~linked.exists())
-        .order_by(func.lower(Page.title))
-    ))
+    return list_titles(prefix, after, before, limit, Page.title_key != "home", ~linked.exists())
+
+
+# --- Lists of titles, a window at a time (issue 22) -------------------------------------------
+# /-/pages and /-/orphans list every page: 4.5 MB at 45,700 pages. They show LIST_PAGE_SIZE
+# titles at a time, by keyset on pages.title_key (its unique index): a window costs the same
+# at the first title as at the 100,000th, and a ?prefix= narrows it to one folder.
+
+
+@dataclass(frozen=True)
+class TitleWindow:
+    """Titles in title-key order; ``next_after`` / ``previous_before`` are the keys to ask
+    for the neighbouring windows with (None: there is none)."""
+
+    titles: list[str]
+    prefix: str  # as normalized into a key prefix
+    next_after: str | None
+    previous_before: str | None
+
+
+def title_key_prefix(prefix: str) -> str:
+    """A typed title prefix ("Concepts/", "common_x") as the start of title keys."""
+    return " ".join(prefix.replace("_", " ").split(" ")).casefold().lstrip()
+
+
+def list_titles(prefix: str = "", after: str | None = None, before: str | None = None,
+                limit: int | None = None, *conditions) -> TitleWindow:
+    """A window of ``limit`` (default LIST_PAGE_SIZE) live page titles starting with ``prefix``,
+    after the key ``after`` (or the window before the key ``before``), further narrowed by
+    ``conditions``. Two queries."""
+    limit = limit or LIST_PAGE_SIZE
+    key_prefix = title_key_prefix(prefix)
+    base = [Page.deleted.is_(False), *conditions]
+    if key_prefix:
+        # The range lets the index start at the folder's first key; the LIKE is the exact test.
+        base += [Page.title_key >= key_prefix, Page.title_key.startswith(key_prefix, autoescape=True)]
+    backwards = before is not None and after is None
+    if backwards:
+        window, order = [Page.title_key < before], Page.title_key.desc()
+    else:
+        window, order = ([Page.title_key > after] if after is not None else []), Page.title_key
+    rows = db.session.execute(select(Page.title, Page.title_key).where(*base, *window).order_by(order)
+                              .limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return TitleWindow([], key_prefix, None, None)
+    first, last = rows[0].title_key, rows[-1].title_key
+    if backwards:
+        next_after, earlier = last, more
+    else:
+        next_after = last if more else None
+        earlier = after is not None and db.session.scalar(
+            select(Page.id).where(*base, Page.title_key < first).limit(1)) is not None
+    return TitleWindow([row.title for row in rows], key_prefix, next_after, first if earlier else None)
 
 
 @dataclass
@@ -99,7 +156,7 @@ class IndexNode:
 
     name: str
     title: str
-    page: Page | None = None
+    page: str | None = None  # the title, when a page has it
     children: dict[str, "IndexNode"] = field(default_factory=dict)
 
     @property
@@ -107,17 +164,17 @@ class IndexNode:
         return sorted(self.children.values(), key=lambda node: node.name.casefold())
 
 
-def page_index() -> IndexNode:
-    """All live pages as a tree grouped by the '/' hierarchy."""
+def page_index(titles: list[str]) -> IndexNode:
+    """Titles (one window of list_titles) as a tree grouped by the '/' hierarchy."""
     root = IndexNode("", "")
-    for page in db.session.scalars(select(Page).where(Page.deleted.is_(False))):
+    for title in titles:
         node = root
-        parts = page.title.split("/")
+        parts = title.split("/")
         for depth, part in enumerate(parts):
             key = part.casefold()
             if key not in node.children:
                 node.children[key] = IndexNode(part, "/".join(parts[: depth + 1]))
             node = node.children[key]
-        node.page = page
-        node.title = page.title
+        node.page = title
+        node.title = title
     return root
