@@ -2,7 +2,7 @@
 orphaned pages and the page index."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from wiki.extensions import db
@@ -178,3 +178,35 @@ def page_index(titles: list[str]) -> IndexNode:
         node.page = title
         node.title = title
     return root
+
+
+# --- Breadcrumbs: which parents of a title exist (issue 22) -----------------------------------
+
+@dataclass(frozen=True)
+class Parent:
+    name: str  # the last segment, as shown
+    title: str
+    exists: bool
+
+
+_LIVE_KEYS = select(Page.title_key).where(Page.title_key.in_(bindparam("keys", expanding=True)),
+                                         Page.deleted.is_(False))
+
+
+def parents(title: str, connection=None) -> tuple[Parent, ...]:
+    """The parent titles of ``title`` ("a/b/c": "a", "a/b"), each with whether a live page has
+    it: one query for all of them (none for a title without "/"). ``connection``: a Core
+    connection to read with instead of the session (the page cache's fast path)."""
+    parts = title.split("/")
+    titles = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+    if not titles:
+        return ()
+    keys = {}
+    for parent in titles:
+        try:
+            keys[parent] = canonical_key(parent)
+        except InvalidTitle:
+            keys[parent] = None  # cannot be a page
+    wanted = sorted({key for key in keys.values() if key})
+    live = set((connection or db.session).execute(_LIVE_KEYS, {"keys": wanted}).scalars()) if wanted else set()
+    return tuple(Parent(parent.rsplit("/", 1)[-1], parent, keys[parent] in live) for parent in titles)
