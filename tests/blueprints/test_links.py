@@ -121,25 +121,47 @@ def _link(html, label):
     return match.group(1).replace("&amp;", "&") if match else None
 
 
-@pytest.mark.parametrize("url", ["/-/pages", "/-/orphans"])
-def test_title_lists_come_a_window_at_a_time(client, editor, make_page, monkeypatch, url):
+TITLES = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"]
+
+
+def _shown(html):
+    return [t for t in _titles_on(html) if t in TITLES]
+
+
+def test_all_pages_come_a_window_at_a_time(client, editor, make_page, monkeypatch):
     from wiki.services import links
 
     monkeypatch.setattr(links, "LIST_PAGE_SIZE", 3)
-    titles = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"]
-    for title in reversed(titles):
+    for title in reversed(TITLES):
         make_page(title, "nobody links here")
-    first = html_of(client, url)
-    assert [t for t in _titles_on(first) if t in titles] == ["a1", "b2", "c3"]
+    first = html_of(client, "/-/pages")
+    assert _shown(first) == ["a1", "b2", "c3"]
     assert _link(first, "← Previous") is None and _link(first, "« First") is None
     second = html_of(client, _link(first, "Next →"))
-    assert [t for t in _titles_on(second) if t in titles] == ["d4", "e5", "f6"]
+    assert _shown(second) == ["d4", "e5", "f6"]
     third = html_of(client, _link(second, "Next →"))
-    assert [t for t in _titles_on(third) if t in titles] == ["g7"] and _link(third, "Next →") is None
+    assert _shown(third) == ["g7"] and _link(third, "Next →") is None
     back = html_of(client, _link(third, "← Previous"))
-    assert [t for t in _titles_on(back) if t in titles] == ["d4", "e5", "f6"]
-    assert _link(back, "« First") == url
-    assert [t for t in _titles_on(html_of(client, _link(back, "← Previous"))) if t in titles] == ["a1", "b2", "c3"]
+    assert _shown(back) == ["d4", "e5", "f6"]
+    assert _link(back, "« First") == "/-/pages"
+    assert _shown(html_of(client, _link(back, "← Previous"))) == ["a1", "b2", "c3"]
+
+
+def test_orphans_come_a_window_at_a_time_looking_at_a_bounded_stretch(client, editor, make_page, monkeypatch):
+    from wiki.services import links
+
+    monkeypatch.setattr(links, "LIST_PAGE_SIZE", 2)
+    monkeypatch.setattr(links, "ORPHAN_SCAN", 3)  # titles looked at per window
+    for title in TITLES:
+        make_page(title, "nobody links here")
+    make_page("linker", "[[b2]] [[c3]] [[d4]] [[e5]] [[f6]] [[linker]]")  # with only a self-link, an orphan
+    first = html_of(client, "/-/orphans")
+    assert _shown(first) == ["a1"]  # a1 b2 c3 looked at
+    second = html_of(client, _link(first, "Next →"))
+    assert _shown(second) == [] and "No orphaned pages among the titles looked at here." in second  # d4 e5 f6
+    third = html_of(client, _link(second, "Next →"))
+    assert _shown(third) == ["g7"] and "/wiki/linker" in third and _link(third, "Next →") is None
+    assert _link(third, "« First") == "/-/orphans" and _link(third, "← Previous") is None
 
 
 @pytest.mark.parametrize("url", ["/-/pages", "/-/orphans"])

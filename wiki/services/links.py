@@ -79,6 +79,9 @@ def wanted_pages(limit: int = 200) -> list[tuple[str, int]]:
 
 
 LIST_PAGE_SIZE = 200  # titles in one window of /-/pages or /-/orphans (list_titles)
+# Titles looked at for one window of /-/orphans: each costs a probe of the link table, and in
+# a wiki where nearly every page is linked, 200 orphans may be 100,000 titles away.
+ORPHAN_SCAN = 5000
 
 
 def orphaned_pages(prefix: str = "", after: str | None = None, before: str | None = None,
@@ -91,7 +94,8 @@ def orphaned_pages(prefix: str = "", after: str | None = None, before: str | Non
         .join(source, source.id == Link.source_page_id)
         .where(source.deleted.is_(False), source.id != Page.id, Link.target_key == Page.title_key)
     )
-    return list_titles(prefix, after, before, limit, Page.title_key != "home", ~linked.exists())
+    return list_titles(prefix, after, before, limit, Page.title_key != "home", ~linked.exists(),
+                       scan=ORPHAN_SCAN)
 
 
 # --- Lists of titles, a window at a time (issue 22) -------------------------------------------
@@ -117,37 +121,52 @@ def title_key_prefix(prefix: str) -> str:
 
 
 def list_titles(prefix: str = "", after: str | None = None, before: str | None = None,
-                limit: int | None = None, *conditions) -> TitleWindow:
+                limit: int | None = None, *conditions, scan: int | None = None) -> TitleWindow:
     """A window of ``limit`` (default LIST_PAGE_SIZE) live page titles starting with ``prefix``,
     after the key ``after`` (or the window before the key ``before``), further narrowed by
-    ``conditions``. Two queries."""
+    ``conditions``. Two queries.
+
+    ``scan``: look at no more than this many titles (for conditions that cost a probe per
+    title, like "no page links here"): a window may then hold fewer titles, even none, and
+    the next one continues after the titles looked at. Such lists go forward only
+    (``before`` is ignored, ``previous_before`` is None): the window before a stretch
+    without matches would cost a scan of its own.
+    """
     limit = limit or LIST_PAGE_SIZE
     key_prefix = title_key_prefix(prefix)
-    base = [Page.deleted.is_(False), *conditions]
+    live = [Page.deleted.is_(False)]
     if key_prefix:
         # The range lets the index start at the folder's first key; the LIKE is the exact test.
-        base += [Page.title_key >= key_prefix, Page.title_key.startswith(key_prefix, autoescape=True)]
-    backwards = before is not None and after is None
+        live += [Page.title_key >= key_prefix, Page.title_key.startswith(key_prefix, autoescape=True)]
+    backwards = before is not None and after is None and not scan
     if backwards:
         window, order = [Page.title_key < before], Page.title_key.desc()
     else:
         window, order = ([Page.title_key > after] if after is not None else []), Page.title_key
-    rows = db.session.execute(select(Page.title, Page.title_key).where(*base, *window).order_by(order)
-                              .limit(limit + 1)).all()
+    bound = None
+    if scan:  # the key of the scan-th title from here, looked up in the index alone
+        bound = db.session.scalar(select(Page.title_key).where(*live, *window).order_by(order)
+                                  .offset(scan - 1).limit(1))
+        if bound is not None:
+            window.append(Page.title_key <= bound)
+    rows = db.session.execute(select(Page.title, Page.title_key).where(*live, *conditions, *window)
+                              .order_by(order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
+    titles = [row.title for row in rows]
     if backwards:
         rows.reverse()
-    if not rows:
-        return TitleWindow([], key_prefix, None, None)
-    first, last = rows[0].title_key, rows[-1].title_key
-    if backwards:
-        next_after, earlier = last, more
-    else:
-        next_after = last if more else None
-        earlier = after is not None and db.session.scalar(
-            select(Page.id).where(*base, Page.title_key < first).limit(1)) is not None
-    return TitleWindow([row.title for row in rows], key_prefix, next_after, first if earlier else None)
+        titles.reverse()
+        previous_before = rows[0].title_key if more else None
+        return TitleWindow(titles, key_prefix, rows[-1].title_key if rows else None, previous_before)
+    # Forward: the next window starts after the last title shown when there are more, else
+    # after the scan's bound when the scan stopped short of the end.
+    next_after = rows[-1].title_key if more else bound
+    previous_before = None
+    if not scan and after is not None and rows and db.session.scalar(
+            select(Page.id).where(*live, *conditions, Page.title_key < rows[0].title_key).limit(1)) is not None:
+        previous_before = rows[0].title_key
+    return TitleWindow(titles, key_prefix, next_after, previous_before)
 
 
 @dataclass

@@ -52,5 +52,5 @@ def _window_urls(endpoint: str, window: links.TitleWindow) -> dict:
         "next_url": url_for(endpoint, after=window.next_after, **prefix) if window.next_after else None,
         "previous_url": (url_for(endpoint, before=window.previous_before, **prefix)
                          if window.previous_before else None),
-        "first_url": url_for(endpoint, **prefix) if window.previous_before else None,
+        "first_url": url_for(endpoint, **prefix) if request.args.get("after") or request.args.get("before") else None,
     }
