@@ -3,15 +3,23 @@
 Usage:
     .venv/bin/python -m bench.import_repo --repo /tmp/tldr [--db URL] [--plan-only] [--limit N]
     .venv/bin/python -m bench.import_repo --generate 100000 [--db URL] [--plan-only]
+    .venv/bin/python -m bench.import_repo --sizes 10000 25000 50000 100000   # planning only
 
 ``--repo`` imports a local checkout (never committed here: fetch one, e.g. tldr-pages/tldr or
 donnemartin/system-design-primer); ``--generate N`` writes N files into a temporary folder
 first: 100 folders of pages about 1 KB each, each with links to five others (one to a section)
-and a table row with a link. Reports the planning time, the import time and rate, the
-problems found, and the peak resident memory of the process. ``--sizes`` plans (only) at
-several sizes to show the planning time grows linearly.
+and a table row with a link. Reports the planning time, the import time and rate (every
+30 s on the way, to show whether it stays flat), the problems found, and the peak resident
+memory of the process. ``--sizes`` plans (only) at several sizes to show the planning time
+grows linearly.
+
+``--queue deferred`` (the default) keeps the fan-out jobs in a SQLite queue, as the real
+``flask import-markdown`` does (the app's workers run them later): it measures the command.
+``--queue immediate`` runs each job right after its save, so the figure includes
+re-rendering the pages that linked to a page before it existed.
 """
 import argparse
+import logging
 import random
 import resource
 import shutil
@@ -25,6 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 
 from bench.common import fresh_app  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from wiki.extensions import db  # noqa: E402
+from wiki.models import Job  # noqa: E402
 from wiki.services import mdimport, users  # noqa: E402
 
 FOLDERS = 100
@@ -63,8 +75,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", help="plan only, generated folders of these sizes")
     parser.add_argument("--db", default="")
     parser.add_argument("--plan-only", action="store_true")
+    parser.add_argument("--queue", choices=["deferred", "immediate"], default="deferred")
     args = parser.parse_args()
-    app, url = fresh_app(args.db)
+    queue = {} if args.queue == "immediate" else {
+        "JOBS_QUEUE_URL": "sqlite:///" + tempfile.mkdtemp(prefix="nexus-bench-jobs-") + "/jobs.db"}
+    app, url = fresh_app(args.db, **queue)
+    logging.disable(logging.INFO)
     print(f"database: {url.split('@')[-1]}")
 
     if args.sizes:
@@ -105,8 +121,10 @@ def main() -> None:
 
             report = mdimport.run_import(result, user, max_bytes=app.config["MAX_PAGE_BYTES"], progress=progress)
             seconds = time.perf_counter() - start
-        print(f"import: {len(report.created):,} created in {seconds:.1f} s ({len(report.created) / seconds:,.1f} "
-              f"files/s), {len(report.skipped)} skipped; peak RSS {peak_rss_mb():,.0f} MB")
+            queued = db.session.scalar(select(func.count()).select_from(Job))
+        print(f"import ({args.queue} jobs): {len(report.created):,} created in {seconds:.1f} s "
+              f"({len(report.created) / seconds:,.1f} files/s), {len(report.skipped)} skipped, {queued:,} fan-out "
+              f"jobs left queued; peak RSS {peak_rss_mb():,.0f} MB")
     finally:
         if args.generate:
             shutil.rmtree(folder)

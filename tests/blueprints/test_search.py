@@ -136,3 +136,10 @@ def test_a_page_named_by_the_query_comes_first(client, tldr, query, first):
 def test_a_whole_title_comes_before_a_last_segment(client, tldr, make_page):
     make_page("tar", "# tar\n\nThe page about tar.")
     assert result_titles(search(client, "tar"))[:2] == ["tar", "common/tar"]
+
+
+def test_among_pages_named_by_the_query_the_shortest_title_comes_first(client, tldr, make_page):
+    # tldr-pages with every language: pages.ja/common/tar is short on words bm25 counts.
+    make_page("pages.ja/common/tar", "# tar\n\n> アーカイブ tar")
+    make_page("pages/common/tar", "# tar\n\n> Archiving utility. " + "Options and files. " * 30)
+    assert result_titles(search(client, "tar"))[:3] == ["common/tar", "pages/common/tar", "pages.ja/common/tar"]

@@ -86,10 +86,12 @@ def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int
 
 # The README promises "title matches first": a page whose title, or the last segment of its
 # title, equals the query (exact_title_keys) comes before every other match, whole titles
-# before last segments; bm25 / ts_rank order the rest. Only the matched rows are tested.
-_EXACT_TITLE_RANK = """CASE WHEN {key} IN (:exact_0, :exact_1) THEN 0
+# before last segments, and among those the shortest title first (tldr-pages: pages/common/tar
+# before pages.fr/common/tar); bm25 / ts_rank order the rest. Only matched rows are tested.
+_EXACT = """CASE WHEN {key} IN (:exact_0, :exact_1) THEN 0
          WHEN {key} LIKE :exact_like_0 ESCAPE '\\' OR {key} LIKE :exact_like_1 ESCAPE '\\' THEN 1
          ELSE 2 END"""
+_EXACT_TITLE_RANK = _EXACT + ", CASE WHEN " + _EXACT + " < 2 THEN length({key}) ELSE 0 END"
 
 
 def _exact_title_params(query: Query) -> dict[str, str]:
