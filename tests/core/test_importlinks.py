@@ -189,3 +189,15 @@ def test_the_folded_index_can_be_built_once_and_passed_in():
     folded = fold_titles(titles)
     assert folded == {"a.md": ["a.md"], "sub/b.md": ["Sub/B.md"]}
     assert convert_links("[b](sub/b.md)", "a.md", titles, lambda p: [], folded) == "[[Sub/B|b]]"
+
+
+@pytest.mark.parametrize("dest, expected", [
+    ("pages.en/common/tar.md", "[[pages/common/tar|t]]"),
+    ("en/common/tar.md", "[[pages/common/tar|t]]"),  # a link to a link
+    ("top/pages/common/tar.md", "[[pages/common/tar|t]]"),  # a link to the root
+    ("pages.en/common/missing.md", "[t](pages.en/common/missing.md)"),
+])
+def test_links_through_linked_folders_find_the_files(dest, expected):
+    titles = {"pages/common/tar.md": "pages/common/tar", "README.md": "Home"}
+    links = {"pages.en": "pages", "en": "pages.en", "top": "."}
+    assert convert_links(f"[t]({dest})", "README.md", titles, lambda p: [], None, links) == expected

@@ -205,6 +205,8 @@ def test_a_linked_folder_inside_is_reported_not_imported_twice(importer, tmp_pat
                                           "under their own paths")
     assert "loop" in reasons["pages/here"]
     assert db.session.scalar(select(func.count()).select_from(Page)) == 3
+    # A link written through the linked folder finds the file under its own path.
+    assert source("Home") == "See [[pages/common/tar|tar]].\n"
 
 
 def test_hidden_markdown_files_are_reported(importer, tmp_path):

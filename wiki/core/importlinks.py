@@ -123,17 +123,21 @@ def convert_links(
     titles: Mapping[str, str],
     headings: Callable[[str], Sequence[HeadingRef]],
     by_folded: Mapping[str, Sequence[str]] | None = None,
+    folder_links: Mapping[str, str] | None = None,
 ) -> str:
     """``source`` (the file at ``path``) with relative links to imported files made wiki links.
 
     ``titles`` maps the relative path of every imported file to its page title;
     ``headings(path)`` gives an imported file's headings (called only for links with an
     anchor, so the caller may compute them lazily); ``by_folded`` is fold_titles(titles),
-    computed here when not given.
+    computed here when not given; ``folder_links`` maps the path of a symbolic link to a
+    folder inside the imported one to that folder's path ("." for the root): a link
+    written through it finds the file under its own path.
     """
     if by_folded is None:
         by_folded = fold_titles(titles)
     resolver = _LinkResolver(path, titles, by_folded, headings)
+    resolver.folder_links = folder_links or {}
 
     lines = source.splitlines(keepends=True)
     table_rows = _table_rows(lines)
@@ -214,7 +218,26 @@ def _wiki_url(target: _Target) -> str:
     return "/wiki/" + quote(title_to_url_path(target.title), safe="/") + fragment
 
 
+def _through_folder_links(path: str, folder_links: Mapping[str, str]) -> str:
+    """``path`` with a leading folder that is a symbolic link replaced by the folder it leads
+    to (tldr-pages: ``pages.en/common/tar.md`` -> ``pages/common/tar.md``); a few links in a
+    row are followed, a loop is not."""
+    for _ in range(8):
+        parts = path.split("/")
+        for depth in range(len(parts), 0, -1):
+            target = folder_links.get("/".join(parts[:depth]))
+            if target is not None:
+                rest = parts[depth:]
+                path = "/".join(([] if target == "." else [target]) + rest) or "."
+                break
+        else:
+            return path
+    return path
+
+
 class _LinkResolver:
+    folder_links: Mapping[str, str] = {}
+
     def __init__(self, path, titles, by_folded, headings):
         self.path, self.titles, self.by_folded, self.headings = path, titles, by_folded, headings
         self.folder = posixpath.dirname(path)
@@ -239,7 +262,7 @@ class _LinkResolver:
 
     def _file_for(self, raw_path: str) -> str | None:
         joined = raw_path.lstrip("/") if raw_path.startswith("/") else posixpath.join(self.folder, raw_path)
-        normal = posixpath.normpath(joined)
+        normal = _through_folder_links(posixpath.normpath(joined), self.folder_links)
         if normal == ".." or normal.startswith("../"):
             return None  # outside the imported folder
         if normal == ".":

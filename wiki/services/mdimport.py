@@ -57,6 +57,8 @@ class Plan:
     root: Path
     files: list[PlannedFile] = field(default_factory=list)
     problems: list[Skipped] = field(default_factory=list)
+    # Symbolic links to folders inside the imported one (not followed): link path -> folder path.
+    folder_links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,7 +164,8 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
     for path in sorted(readable):
         tick()
         title, text = readable[path]
-        plan.files.append(PlannedFile(path, title, convert_links(text, path, titles, headings, by_folded)))
+        converted = convert_links(text, path, titles, headings, by_folded, plan.folder_links)
+        plan.files.append(PlannedFile(path, title, converted))
     tick.finish()
     plan.problems.sort(key=lambda item: item.path)
     return plan
@@ -246,6 +249,8 @@ def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]], hidden: list[st
                     continue
                 if real.is_dir():
                     plan.problems.append(_linked_folder(path, real, root_real, chain))
+                    if real not in chain:
+                        plan.folder_links[path] = real.relative_to(root_real).as_posix()
                 elif real.is_file() and is_markdown_file(entry.name):
                     found.append((path, target))
                 continue
