@@ -1,7 +1,7 @@
 """Markdown folder import: titles from paths and relative links to wiki links (pure)."""
 import pytest
 
-from wiki.core.importlinks import HeadingRef, convert_links, fold_titles, is_markdown_file, title_for_path
+from wiki.core.importlinks import HeadingRef, convert_links, fold_titles, is_markdown_file, link_order, title_for_path
 from wiki.core.titles import InvalidTitle
 
 
@@ -201,3 +201,12 @@ def test_links_through_linked_folders_find_the_files(dest, expected):
     titles = {"pages/common/tar.md": "pages/common/tar", "README.md": "Home"}
     links = {"pages.en": "pages", "en": "pages.en", "top": "."}
     assert convert_links(f"[t]({dest})", "README.md", titles, lambda p: [], None, links) == expected
+
+
+def test_link_order_puts_targets_before_the_pages_linking_to_them():
+    pages = [("Home", "[[concepts]] [[concepts/rest\\|REST]]"), ("concepts", "[[concepts/rest]] [[Missing]]"),
+             ("concepts/rest", "[[#Verbs]] no links out"), ("a", "[[b]]"), ("b", "[[a]]"), ("bad", "[[x?y]]")]
+    order = [pages[i][0] for i in link_order(pages)]
+    assert sorted(order) == sorted(title for title, _ in pages)  # every page once
+    assert order.index("concepts/rest") < order.index("concepts") < order.index("Home")
+    assert order.index("b") < order.index("a")  # a cycle is cut where the search meets it

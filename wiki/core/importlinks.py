@@ -31,7 +31,8 @@ from typing import Callable, Mapping, Sequence
 from urllib.parse import quote, unquote
 
 from wiki.core.markup import slugify_heading
-from wiki.core.titles import normalize_title, title_to_url_path
+from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
 __all__ = [
     "HOME_TITLE",
@@ -41,6 +42,7 @@ __all__ = [
     "title_for_path",
     "convert_links",
     "fold_titles",
+    "link_order",
 ]
 
 HOME_TITLE = "Home"
@@ -293,3 +295,50 @@ class _LinkResolver:
         if slugify_heading(ref.text) == ref.id and not _SECTION_UNSAFE.search(ref.text):
             return ref.text
         return ref.id  # a repeated heading (or unusual text): its id finds it just as well
+
+
+# --- The order of writing ------------------------------------------------------------------------
+
+def link_order(pages: Sequence[tuple[str, str]]) -> list[int]:
+    """Indexes of ``pages`` ((title, converted text) pairs) with link targets before the
+    pages linking to them: a depth-first post-order over the wiki links between them (a
+    cycle is cut where the search meets it). Linear in pages and links.
+
+    Saving in this order, a page's links to the others are blue when it is rendered; in name
+    order, a generated folder with five random links per file cost 3.5 renders per file.
+    """
+    index = {}
+    for number, (title, _text) in enumerate(pages):
+        index[canonical_key(title)] = number
+    edges: list[list[int]] = []
+    for _title, text in pages:
+        targets = []
+        for match in re.finditer(WIKILINK_RE, text):
+            parsed = parse_wikilink(match.group(1))
+            if parsed is None or not parsed[0].target:
+                continue
+            try:
+                target = index.get(canonical_key(parsed[0].target))
+            except InvalidTitle:
+                continue
+            if target is not None:
+                targets.append(target)
+        edges.append(targets)
+    order, state = [], [0] * len(pages)  # 0: not seen, 1: on the path, 2: placed
+    for root in range(len(pages)):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, iter(edges[root]))]
+        while stack:
+            node, targets = stack[-1]
+            for target in targets:
+                if not state[target]:
+                    state[target] = 1
+                    stack.append((target, iter(edges[target])))
+                    break
+            else:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+    return order
