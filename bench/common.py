@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from wiki import create_app  # noqa: E402
 
 
-def fresh_app(argv_url: str | None):
+def fresh_app(argv_url: str | None, **overrides):
     """The wiki app on ``argv_url`` (empty: SQLite in a temporary folder), with nothing in it.
 
     A PostgreSQL database's public schema is dropped and created again: give benchmarks a
@@ -27,5 +27,6 @@ def fresh_app(argv_url: str | None):
     # minute) would measure the limiter instead.
     # Jobs run inside the request that queues them, as all fan-out did before there were jobs, so
     # that a benchmark's corpus is complete when it is built (bench/fanout.py measures the queue).
+    # ``overrides``: other settings, e.g. a queue that keeps the jobs (bench/import_repo.py).
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-                       "JOBS_QUEUE_URL": "immediate", "JOBS_WORKER_THREADS": 0}), url
+                       "JOBS_QUEUE_URL": "immediate", "JOBS_WORKER_THREADS": 0, **overrides}), url

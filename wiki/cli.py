@@ -3,6 +3,7 @@
 Commands parse arguments, call a service and print its result; the work is in the services.
 """
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -154,15 +155,58 @@ def import_markdown(directory: Path, username: str, create_user: bool, prefix: s
     """
     from wiki.services import mdimport
 
+    planning = _Progress("Planning", "steps (each file is read, then converted)")
     try:
         user = _import_user(username, create_user)
-        plan = mdimport.plan_import(directory, prefix=prefix, max_bytes=current_app.config["MAX_PAGE_BYTES"])
+        plan = mdimport.plan_import(directory, prefix=prefix, max_bytes=current_app.config["MAX_PAGE_BYTES"],
+                                    progress=planning.to)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
-    with click.progressbar(length=len(plan.files), label="Importing", file=sys.stderr) as bar:
+    finally:
+        planning.close()
+    importing = _Progress("Importing", "files")
+    try:
         report = mdimport.run_import(plan, user, max_bytes=current_app.config["MAX_PAGE_BYTES"],
-                                     progress=bar.update)
+                                     progress=lambda n: importing.advance(n, len(plan.files)))
+    finally:
+        importing.close()
     _echo_report(report)
+
+
+class _Progress:
+    """Progress on stderr: a bar on a terminal; otherwise (a log, a pipe) a line every
+    LOG_EVERY seconds and one at the end, so a long import never looks stuck."""
+
+    LOG_EVERY = 10.0
+
+    def __init__(self, label: str, unit: str):
+        self.label, self.unit, self.bar, self.done, self.total = label, unit, None, 0, 0
+        self.logged = time.monotonic()  # the first line after LOG_EVERY seconds, or at the end
+        self.tty, self.printed = sys.stderr.isatty(), None
+
+    def to(self, done: int, total: int) -> None:
+        """Record that ``done`` of ``total`` steps are done."""
+        self.advance(done - self.done, total)
+
+    def advance(self, steps: int, total: int) -> None:
+        self.done, self.total = self.done + steps, total
+        if self.tty:
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                self.bar.__enter__()
+            self.bar.update(steps)
+        elif time.monotonic() - self.logged >= self.LOG_EVERY:
+            self._line()
+
+    def _line(self) -> None:
+        self.logged, self.printed = time.monotonic(), self.done
+        click.echo(f"{self.label}: {self.done:,} of {self.total:,} {self.unit}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        elif self.total and not self.tty and self.printed != self.done:
+            self._line()
 
 
 def _import_user(username: str, create: bool):

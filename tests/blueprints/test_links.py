@@ -107,8 +107,75 @@ def test_all_pages_grouped_by_hierarchy(client, editor, make_page):
     for title in ("concepts/Caching", "concepts/Queues", "Home", "challenges/deep/Thing"):
         make_page(title, "x")
     html = html_of(client, "/-/pages")
-    assert re.search(r"concepts</span>\s*<ul class=\"page-tree\">.*Caching.*Queues", html, re.S)
+    assert re.search(r"concepts</span>\s*<a class=\"folder-filter\" href=\"/-/pages\?prefix=concepts/\"[^>]*>"
+                     r"concepts/ ▸</a>\s*<ul class=\"page-tree\">.*Caching.*Queues", html, re.S)
     assert 'href="/wiki/challenges/deep/Thing">Thing</a>' in html
+
+
+def _titles_on(html):
+    return re.findall(r'<a href="/wiki/([^"]+)">', html)
+
+
+def _link(html, label):
+    match = re.search(r'<a href="([^"]+)">' + re.escape(label) + "</a>", html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+TITLES = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"]
+
+
+def _shown(html):
+    return [t for t in _titles_on(html) if t in TITLES]
+
+
+def test_all_pages_come_a_window_at_a_time(client, editor, make_page, monkeypatch):
+    from wiki.services import links
+
+    monkeypatch.setattr(links, "LIST_PAGE_SIZE", 3)
+    for title in reversed(TITLES):
+        make_page(title, "nobody links here")
+    first = html_of(client, "/-/pages")
+    assert _shown(first) == ["a1", "b2", "c3"]
+    assert _link(first, "← Previous") is None and _link(first, "« First") is None
+    second = html_of(client, _link(first, "Next →"))
+    assert _shown(second) == ["d4", "e5", "f6"]
+    third = html_of(client, _link(second, "Next →"))
+    assert _shown(third) == ["g7"] and _link(third, "Next →") is None
+    back = html_of(client, _link(third, "← Previous"))
+    assert _shown(back) == ["d4", "e5", "f6"]
+    assert _link(back, "« First") == "/-/pages"
+    assert _shown(html_of(client, _link(back, "← Previous"))) == ["a1", "b2", "c3"]
+
+
+def test_orphans_come_a_window_at_a_time_looking_at_a_bounded_stretch(client, editor, make_page, monkeypatch):
+    from wiki.services import links
+
+    monkeypatch.setattr(links, "LIST_PAGE_SIZE", 2)
+    monkeypatch.setattr(links, "ORPHAN_SCAN", 3)  # titles looked at per window
+    for title in TITLES:
+        make_page(title, "nobody links here")
+    make_page("linker", "[[b2]] [[c3]] [[d4]] [[e5]] [[f6]] [[linker]]")  # with only a self-link, an orphan
+    first = html_of(client, "/-/orphans")
+    assert _shown(first) == ["a1"]  # a1 b2 c3 looked at
+    second = html_of(client, _link(first, "Next →"))
+    assert _shown(second) == [] and "No orphaned pages among the titles looked at here." in second  # d4 e5 f6
+    third = html_of(client, _link(second, "Next →"))
+    assert _shown(third) == ["g7"] and "/wiki/linker" in third and _link(third, "Next →") is None
+    assert _link(third, "« First") == "/-/orphans" and _link(third, "← Previous") is None
+
+
+@pytest.mark.parametrize("url", ["/-/pages", "/-/orphans"])
+def test_title_lists_filter_by_prefix(client, editor, make_page, url):
+    for title in ("common/tar", "common/git commit", "linux/ls", "commonplace", "Home"):
+        make_page(title, "no links")
+    html = html_of(client, url + "?prefix=Common/")
+    assert "/wiki/common/tar" in html and "/wiki/common/git_commit" in html
+    assert "/wiki/linux/ls" not in html and "/wiki/commonplace" not in html
+    assert 'value="Common/"' in html
+    html = html_of(client, url + "?prefix=nothing/")
+    assert "title starts with “nothing/”" in html
+    response = client.get(url, query_string={"after": "x" * 300})
+    assert response.status_code == 400 and "longer than any title" in response.get_data(as_text=True)
 
 
 # --- sections ----------------------------------------------------------------------------------

@@ -100,3 +100,46 @@ def test_reindex_command(client, runner, make_page):
     result = runner.invoke(args=["search-reindex"])
     assert result.exit_code == 0 and "Indexed 1 pages." in result.output
     assert result_titles(search(client, "marmalade")) == ["Doc"]
+
+
+@pytest.fixture
+def tldr(make_page, make_user):
+    """Pages shaped like tldr-pages', where the page named by the query is short and others
+    repeat its words (bm25 alone put common/git-commit 8th, common/tar 2nd, common/python 3rd)."""
+    ann = make_user("ann")
+    make_page("common/git-commit", "# git commit\n\n> Commit files to the repository.\n\n- Commit staged files: "
+              "`git commit --message {{message}}`", ann)
+    for name in ("git-commit-tree", "git-commit-graph", "git-verify-commit",
+                 "git-rebase", "git-revert", "git-log", "git-cherry-pick", "git-amend"):
+        make_page(f"common/{name}", f"# {name}\n\n> Git commit tools: git commit, commit a git commit.\n\n"
+                  "- git commit git commit: `git commit`; after a git commit, commit again.", ann)
+    examples = "\n".join(f"- Example {n} with options and files: `{{{{path/to/file{n}}}}}`" for n in range(12))
+    make_page("common/tar", f"# tar\n\n> Archiving utility.\n\n{examples}", ann)
+    make_page("common/python", f"# python\n\n> Language interpreter.\n\n{examples}", ann)
+    for name in ("git-get-tar-commit-id", "python-tar-tools", "tar-python"):
+        make_page(f"common/{name}", f"# {name}\n\n> Python tar python tar: tar python tar for Python.\n\n"
+                  "- python python tar tar python tar", ann)
+
+
+@pytest.mark.parametrize("query, first", [
+    ("git commit", "common/git-commit"),
+    ("git-commit", "common/git-commit"),
+    ('"git commit"', "common/git-commit"),
+    ("tar", "common/tar"),
+    ("python", "common/python"),
+    ("Python", "common/python"),
+])
+def test_a_page_named_by_the_query_comes_first(client, tldr, query, first):
+    assert result_titles(search(client, query))[0] == first
+
+
+def test_a_whole_title_comes_before_a_last_segment(client, tldr, make_page):
+    make_page("tar", "# tar\n\nThe page about tar.")
+    assert result_titles(search(client, "tar"))[:2] == ["tar", "common/tar"]
+
+
+def test_among_pages_named_by_the_query_the_shortest_title_comes_first(client, tldr, make_page):
+    # tldr-pages with every language: pages.ja/common/tar is short on words bm25 counts.
+    make_page("pages.ja/common/tar", "# tar\n\n> アーカイブ tar")
+    make_page("pages/common/tar", "# tar\n\n> Archiving utility. " + "Options and files. " * 30)
+    assert result_titles(search(client, "tar"))[:3] == ["common/tar", "pages/common/tar", "pages.ja/common/tar"]

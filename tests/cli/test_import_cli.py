@@ -132,3 +132,14 @@ def test_render_history_finishes_an_interrupted_import(app, runner, client, make
     assert result.exit_code == 0 and "Rendered 1 old revisions." in result.output
     assert "<p>First <em>words</em>.</p>" in client.get("/wiki/Home/-/revisions/1").get_data(as_text=True)
     assert runner.invoke(args=["render-history"]).output == ""  # nothing left to do
+
+
+def test_import_markdown_shows_progress_for_planning_and_writing(runner, tmp_path, make_user):
+    make_user("alice")
+    result = runner.invoke(args=["import-markdown", str(_hub(tmp_path / "notes")), "--user", "alice"])
+    assert result.exit_code == 0, result.output
+    # Not a terminal here: one line per step at its end (and every few seconds on the way).
+    assert "Planning: 4 of 4 steps (each file is read, then converted)" in result.output
+    assert "Importing: 2 of 2 files" in result.output
+    assert result.output.index("Planning:") < result.output.index("Importing:") < result.output.index("created")
+    assert result.output.count("Planning:") == 1 and result.output.count("Importing:") == 1

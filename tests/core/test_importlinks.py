@@ -1,7 +1,7 @@
 """Markdown folder import: titles from paths and relative links to wiki links (pure)."""
 import pytest
 
-from wiki.core.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
+from wiki.core.importlinks import HeadingRef, convert_links, fold_titles, is_markdown_file, link_order, title_for_path
 from wiki.core.titles import InvalidTitle
 
 
@@ -141,3 +141,72 @@ def test_converted_links_render_as_wiki_links():
 
     html = render_markdown(convert("[REST](../concepts/rest-api-design.md)")).html
     assert 'href="/wiki/concepts/rest-api-design"' in html and ">REST</a>" in html
+
+
+# A table like system-design-primer's "System design interview questions with solutions".
+TABLE = (
+    "Intro [REST](../concepts/rest-api-design.md)\n"
+    "\n"
+    "| Question | |\n"
+    "|---|---|\n"
+    "| Design a cache | [Solution](../concepts/caching-with-redis.md) |\n"
+    "| Design REST | [Solution](../concepts/rest-api-design.md#faq) \\| [Home](../README.md) |\n"
+    "\n"
+    "After [REST](../concepts/rest-api-design.md)\n"
+)
+
+
+def test_links_in_table_rows_escape_the_label_pipe():
+    assert convert(TABLE) == (
+        "Intro [[concepts/rest-api-design|REST]]\n"
+        "\n"
+        "| Question | |\n"
+        "|---|---|\n"
+        "| Design a cache | [[concepts/caching-with-redis\\|Solution]] |\n"
+        "| Design REST | [[concepts/rest-api-design#faq\\|Solution]] \\| [[Home]] |\n"
+        "\n"
+        "After [[concepts/rest-api-design|REST]]\n"
+    )
+
+
+@pytest.mark.parametrize("delimiter", ["|---|---|", "---|---", "| :-- | --: |", " |:-:|-|  "])
+def test_table_rows_are_found_with_every_delimiter_form(delimiter):
+    source = f"a | b\n{delimiter}\n[x](../README.md) | y\n"
+    assert convert(source) == f"a | b\n{delimiter}\n[[Home\\|x]] | y\n"
+
+
+def test_imported_table_renders_whole():
+    from wiki.core.markup import render_markdown
+
+    html = render_markdown(convert(TABLE)).html
+    assert html.count("<tr>") == 3 and html.count("<td>") == 4
+    assert '<td><a class="wikilink" href="/wiki/concepts/caching-with-redis">Solution</a></td>' in html
+    assert "[[" not in html
+
+
+def test_the_folded_index_can_be_built_once_and_passed_in():
+    titles = {"a.md": "a", "Sub/B.md": "Sub/B"}
+    folded = fold_titles(titles)
+    assert folded == {"a.md": ["a.md"], "sub/b.md": ["Sub/B.md"]}
+    assert convert_links("[b](sub/b.md)", "a.md", titles, lambda p: [], folded) == "[[Sub/B|b]]"
+
+
+@pytest.mark.parametrize("dest, expected", [
+    ("pages.en/common/tar.md", "[[pages/common/tar|t]]"),
+    ("en/common/tar.md", "[[pages/common/tar|t]]"),  # a link to a link
+    ("top/pages/common/tar.md", "[[pages/common/tar|t]]"),  # a link to the root
+    ("pages.en/common/missing.md", "[t](pages.en/common/missing.md)"),
+])
+def test_links_through_linked_folders_find_the_files(dest, expected):
+    titles = {"pages/common/tar.md": "pages/common/tar", "README.md": "Home"}
+    links = {"pages.en": "pages", "en": "pages.en", "top": "."}
+    assert convert_links(f"[t]({dest})", "README.md", titles, lambda p: [], None, links) == expected
+
+
+def test_link_order_puts_targets_before_the_pages_linking_to_them():
+    pages = [("Home", "[[concepts]] [[concepts/rest\\|REST]]"), ("concepts", "[[concepts/rest]] [[Missing]]"),
+             ("concepts/rest", "[[#Verbs]] no links out"), ("a", "[[b]]"), ("b", "[[a]]"), ("bad", "[[x?y]]")]
+    order = [pages[i][0] for i in link_order(pages)]
+    assert sorted(order) == sorted(title for title, _ in pages)  # every page once
+    assert order.index("concepts/rest") < order.index("concepts") < order.index("Home")
+    assert order.index("b") < order.index("a")  # a cycle is cut where the search meets it

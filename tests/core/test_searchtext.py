@@ -1,7 +1,7 @@
 """Query parsing and snippets: pure, and safe whatever is typed."""
 import pytest
 
-from wiki.core.searchtext import html_to_text, parse_query, snippet
+from wiki.core.searchtext import exact_title_keys, html_to_text, parse_query, snippet, snippet_window
 
 
 @pytest.mark.parametrize("raw, words, phrases, excluded, prefix", [
@@ -48,3 +48,41 @@ def test_html_to_text_skips_edit_links_and_keeps_blocks_apart():
     page = ('<h2 id="a">Title<a class="headerlink" href="#a">¶</a><a class="section-edit" href="/x">edit</a></h2>'
             "<p>One &amp; two</p><ul><li>three</li></ul>")
     assert html_to_text(page) == "Title\nOne & two\nthree"
+
+
+@pytest.mark.parametrize("raw, keys", [
+    ("git commit", ("git commit", "git-commit")),
+    ("Git-Commit", ("git commit", "git-commit")),
+    ('"git commit"', ("git commit", "git-commit")),
+    ("tar", ("tar",)),
+    ("tar in:common/", ("tar",)),
+    ("git -svn", ()),
+    ('git "commit message"', ()),
+    ("!!!", ()),
+])
+def test_exact_title_keys(raw, keys):
+    assert exact_title_keys(parse_query(raw)) == keys
+
+
+@pytest.mark.parametrize("term, text, marked", [
+    ("git", "Clone https://github.com/git/git with git.", ["git", "git", "git"]),
+    ("git", "GitHub and gitk are not git", ["git"]),
+    ("caching", "Caching, a cache, cached reads, caches", ["Caching", "cache", "cached", "caches"]),
+    ("commit", "commits were committed; a commitment", ["commits", "committed"]),
+    ("tar", "tar archives: target and tarball", ["tar"]),
+])
+def test_highlighting_marks_word_forms_not_longer_words(term, text, marked):
+    import re
+    assert re.findall(r"<mark>(.*?)</mark>", snippet(text, (term,))) == marked
+
+
+def test_snippets_are_not_cut_inside_a_word():
+    # tldr: "- Create an archive: `tar cf {{path/to/target.tar}} {{path/to/file1}}`"
+    text = "Archive files. " + "tar cf {{path/to/target.tar}} {{path/to/file1}} " * 12
+    html = snippet(text, ("archive",), width=120)
+    assert html.endswith(" …")
+    words = html[:-2].replace("<mark>", "").replace("</mark>", "").split()
+    assert set(words) <= set(text.split()) and "{ …" not in html  # whole words only
+    start, end = snippet_window("aaaa bbbb cccc dddd", 0, 12)
+    assert (start, end) == (0, 9)  # "aaaa bbbb", not "aaaa bbbb cc"
+    assert snippet_window("x" * 50, 0, 20) == (0, 20)  # one long word is cut after all

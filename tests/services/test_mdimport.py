@@ -189,3 +189,47 @@ def test_starter_content(app, tmp_path):
             mdimport.load_starter(str(tmp_path / "nope"), app.config["MAX_PAGE_BYTES"])
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
         assert db.session.scalar(select(func.count()).select_from(Revision)) == 5
+
+
+def test_a_linked_folder_inside_is_reported_not_imported_twice(importer, tmp_path):
+    # tldr-pages: pages.en is a symbolic link to pages.
+    root = write(tmp_path / "tldr", {"pages/common/tar.md": "# tar\n", "pages/linux/ls.md": "# ls\n",
+                                     "README.md": "See [tar](pages.en/common/tar.md).\n"})
+    os.symlink("pages", root / "pages.en")
+    os.symlink(".", root / "pages" / "here")
+    report = importer(root)
+    assert sorted(report.created) == ["README.md", "pages/common/tar.md", "pages/linux/ls.md"]
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert set(reasons) == {"pages.en", "pages/here"}
+    assert reasons["pages.en"].startswith("is a symbolic link to the folder pages, whose files are imported "
+                                          "under their own paths")
+    assert "loop" in reasons["pages/here"]
+    assert db.session.scalar(select(func.count()).select_from(Page)) == 3
+    # A link written through the linked folder finds the file under its own path.
+    assert source("Home") == "See [[pages/common/tar|tar]].\n"
+
+
+def test_hidden_markdown_files_are_reported(importer, tmp_path):
+    # tldr's page for the "." builtin is common/..md; its title would be "common/.".
+    root = write(tmp_path / "tldr", {"common/..md": "# .\n", "common/.draft.md": "x", "common/cd.md": "# cd\n",
+                                     "common/[.md": "# [\n", ".github/notes.md": "tooling", ".editorconfig": ""})
+    report = importer(root)
+    assert report.created == ["common/cd.md"]
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert set(reasons) == {"common/..md", "common/.draft.md", "common/[.md"}  # hidden folders stay silent
+    assert reasons["common/..md"] == ("its path gives no valid title: A title cannot contain '.' as a part "
+                                      "between '/' characters.")
+    assert reasons["common/[.md"].startswith("its path gives no valid title: A title cannot contain the character '['")
+    assert "hidden file" in reasons["common/.draft.md"]
+
+
+def test_planning_reports_progress_to_the_end(app, tmp_path):
+    root = write(tmp_path / "many", {f"f{n:03}.md": f"[next](f{n + 1:03}.md)" for n in range(450)})
+    (root / "bad.md").write_bytes(b"\xff")
+    seen = []
+    with app.app_context():
+        plan = mdimport.plan_import(root, progress=lambda done, total: seen.append((done, total)))
+    assert len(plan.files) == 450 and plan.files[0].text == "[[f001|next]]"
+    assert [total for _done, total in seen] == [902] * len(seen)
+    assert seen[-1] == (902, 902) and len(seen) >= 4
+    assert [done for done, _total in seen] == sorted(done for done, _total in seen)

@@ -16,6 +16,9 @@ Rules (docs/backup.md describes them for users):
   is plain text; such a link becomes a Markdown link to the page's wiki URL
   (``[**REST**](/wiki/concepts/rest-api-design)``), which still counts as a link for
   backlinks. Reference definitions (``[ref]: other.md``) get the wiki URL the same way.
+* In a table row (a GFM table: a header row, a delimiter row, then rows up to a blank line)
+  the label's pipe is escaped, ``[[concepts/rest-api-design\\|REST]]``: a bare ``|`` would end
+  the cell there.
 * Links to anything else (images, other files, files not imported, URLs, mail addresses)
   and everything inside code spans and fenced code blocks stay as they are.
 """
@@ -28,7 +31,8 @@ from typing import Callable, Mapping, Sequence
 from urllib.parse import quote, unquote
 
 from wiki.core.markup import slugify_heading
-from wiki.core.titles import normalize_title, title_to_url_path
+from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
+from wiki.core.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
 
 __all__ = [
     "HOME_TITLE",
@@ -37,6 +41,8 @@ __all__ = [
     "is_markdown_file",
     "title_for_path",
     "convert_links",
+    "fold_titles",
+    "link_order",
 ]
 
 HOME_TITLE = "Home"
@@ -103,25 +109,42 @@ class _Target:
     section: str | None
 
 
+def fold_titles(titles: Mapping[str, str]) -> dict[str, list[str]]:
+    """The imported paths by their case-folded form, for links written in another letter
+    case. Build it once per import and pass it to every convert_links call: building it per
+    file made planning quadratic in the number of files."""
+    by_folded: dict[str, list[str]] = {}
+    for key in titles:
+        by_folded.setdefault(key.casefold(), []).append(key)
+    return by_folded
+
+
 def convert_links(
     source: str,
     path: str,
     titles: Mapping[str, str],
     headings: Callable[[str], Sequence[HeadingRef]],
+    by_folded: Mapping[str, Sequence[str]] | None = None,
+    folder_links: Mapping[str, str] | None = None,
 ) -> str:
     """``source`` (the file at ``path``) with relative links to imported files made wiki links.
 
     ``titles`` maps the relative path of every imported file to its page title;
     ``headings(path)`` gives an imported file's headings (called only for links with an
-    anchor, so the caller may compute them lazily).
+    anchor, so the caller may compute them lazily); ``by_folded`` is fold_titles(titles),
+    computed here when not given; ``folder_links`` maps the path of a symbolic link to a
+    folder inside the imported one to that folder's path ("." for the root): a link
+    written through it finds the file under its own path.
     """
-    by_folded = {}
-    for key in titles:
-        by_folded.setdefault(key.casefold(), []).append(key)
+    if by_folded is None:
+        by_folded = fold_titles(titles)
     resolver = _LinkResolver(path, titles, by_folded, headings)
+    resolver.folder_links = folder_links or {}
 
+    lines = source.splitlines(keepends=True)
+    table_rows = _table_rows(lines)
     out, fence = [], None
-    for line in source.splitlines(keepends=True):
+    for number, line in enumerate(lines):
         if fence is not None:
             closing = _FENCE.match(line)
             if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
@@ -134,11 +157,36 @@ def convert_links(
         elif (reference := _REFERENCE.match(line)) is not None:
             out.append(_convert_reference(reference, resolver))
         else:
-            out.append(_INLINE.sub(lambda m: _convert_inline(m, resolver), line))
+            pipe = "\\|" if number in table_rows else "|"
+            out.append(_INLINE.sub(lambda m: _convert_inline(m, resolver, pipe), line))
     return "".join(out)
 
 
-def _convert_inline(match: re.Match[str], resolver: "_LinkResolver") -> str:
+# A GFM table's delimiter row: "| --- | :-: |", "---|---", "|:--|".
+# Matched against the line without trailing white space (no backtracking over a long tail).
+_TABLE_DELIMITER = re.compile(r"^ {0,3}\|?(?:[ \t]*:?-+:?[ \t]*\|)*[ \t]*:?-+:?[ \t]*\|?$")
+
+
+def _table_rows(lines: Sequence[str]) -> set[int]:
+    """The indexes of the lines that are rows of a table: a line with a "|" followed by a
+    delimiter row starts one, and it runs to the next blank line. (Lines in code blocks may
+    be counted too; their links are never converted.)"""
+    rows: set[int] = set()
+    index = 0
+    while index < len(lines) - 1:
+        header, delimiter = lines[index], lines[index + 1].rstrip()
+        if "|" in header and _TABLE_DELIMITER.match(delimiter):
+            end = index
+            while end < len(lines) and lines[end].strip():
+                rows.add(end)
+                end += 1
+            index = end
+        else:
+            index += 1
+    return rows
+
+
+def _convert_inline(match: re.Match[str], resolver: "_LinkResolver", pipe: str = "|") -> str:
     if match.group("code") is not None or match.group("image"):
         return match.group(0)
     target = resolver.resolve(match.group("dest"))
@@ -146,7 +194,7 @@ def _convert_inline(match: re.Match[str], resolver: "_LinkResolver") -> str:
         return match.group(0)
     label = match.group("label").strip()
     if _NOT_PLAIN.search(label) is None:
-        return _wikilink(target, label)
+        return _wikilink(target, label, pipe)
     # A label with markup keeps it, as a Markdown link to the page's URL.
     return f"[{match.group('label')}]({_wiki_url(target)}{match.group('title')})"
 
@@ -158,11 +206,11 @@ def _convert_reference(match: re.Match[str], resolver: "_LinkResolver") -> str:
     return match.group("head") + _wiki_url(target) + match.group("rest")
 
 
-def _wikilink(target: _Target, label: str) -> str:
+def _wikilink(target: _Target, label: str, pipe: str = "|") -> str:
     spec = (target.title or "") + (f"#{target.section}" if target.section else "")
     if not label or label == spec:
         return f"[[{spec}]]"
-    return f"[[{spec}|{label}]]"
+    return f"[[{spec}{pipe}{label}]]"
 
 
 def _wiki_url(target: _Target) -> str:
@@ -172,7 +220,26 @@ def _wiki_url(target: _Target) -> str:
     return "/wiki/" + quote(title_to_url_path(target.title), safe="/") + fragment
 
 
+def _through_folder_links(path: str, folder_links: Mapping[str, str]) -> str:
+    """``path`` with a leading folder that is a symbolic link replaced by the folder it leads
+    to (tldr-pages: ``pages.en/common/tar.md`` -> ``pages/common/tar.md``); a few links in a
+    row are followed, a loop is not."""
+    for _ in range(8):
+        parts = path.split("/")
+        for depth in range(len(parts), 0, -1):
+            target = folder_links.get("/".join(parts[:depth]))
+            if target is not None:
+                rest = parts[depth:]
+                path = "/".join(([] if target == "." else [target]) + rest) or "."
+                break
+        else:
+            return path
+    return path
+
+
 class _LinkResolver:
+    folder_links: Mapping[str, str] = {}
+
     def __init__(self, path, titles, by_folded, headings):
         self.path, self.titles, self.by_folded, self.headings = path, titles, by_folded, headings
         self.folder = posixpath.dirname(path)
@@ -197,7 +264,7 @@ class _LinkResolver:
 
     def _file_for(self, raw_path: str) -> str | None:
         joined = raw_path.lstrip("/") if raw_path.startswith("/") else posixpath.join(self.folder, raw_path)
-        normal = posixpath.normpath(joined)
+        normal = _through_folder_links(posixpath.normpath(joined), self.folder_links)
         if normal == ".." or normal.startswith("../"):
             return None  # outside the imported folder
         if normal == ".":
@@ -228,3 +295,50 @@ class _LinkResolver:
         if slugify_heading(ref.text) == ref.id and not _SECTION_UNSAFE.search(ref.text):
             return ref.text
         return ref.id  # a repeated heading (or unusual text): its id finds it just as well
+
+
+# --- The order of writing ------------------------------------------------------------------------
+
+def link_order(pages: Sequence[tuple[str, str]]) -> list[int]:
+    """Indexes of ``pages`` ((title, converted text) pairs) with link targets before the
+    pages linking to them: a depth-first post-order over the wiki links between them (a
+    cycle is cut where the search meets it). Linear in pages and links.
+
+    Saving in this order, a page's links to the others are blue when it is rendered; in name
+    order, a generated folder with five random links per file cost 3.5 renders per file.
+    """
+    index = {}
+    for number, (title, _text) in enumerate(pages):
+        index[canonical_key(title)] = number
+    edges: list[list[int]] = []
+    for _title, text in pages:
+        targets = []
+        for match in re.finditer(WIKILINK_RE, text):
+            parsed = parse_wikilink(match.group(1))
+            if parsed is None or not parsed[0].target:
+                continue
+            try:
+                target = index.get(canonical_key(parsed[0].target))
+            except InvalidTitle:
+                continue
+            if target is not None:
+                targets.append(target)
+        edges.append(targets)
+    order, state = [], [0] * len(pages)  # 0: not seen, 1: on the path, 2: placed
+    for root in range(len(pages)):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, iter(edges[root]))]
+        while stack:
+            node, targets = stack[-1]
+            for target in targets:
+                if not state[target]:
+                    state[target] = 1
+                    stack.append((target, iter(edges[target])))
+                    break
+            else:
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+    return order

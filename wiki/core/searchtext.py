@@ -74,6 +74,22 @@ def parse_query(raw: str) -> Query:
     )
 
 
+def exact_title_keys(query: Query) -> tuple[str, ...]:
+    """Title keys (wiki.core.titles.canonical_key form) that "equal the query", for ranking a
+    page first when its title or its title's last segment is one of them.
+
+    Only a query of plain words (or one quoted phrase) has them: the words joined by a space
+    and by "-", as page names are written: ``git commit`` -> ("git commit", "git-commit"),
+    so ``common/git-commit`` comes first; a title's "_" is a space in its key already.
+    """
+    if query.excluded or (query.words and query.phrases) or len(query.phrases) > 1:
+        return ()
+    words = query.words or (query.phrases[0] if query.phrases else ())
+    if not words:
+        return ()
+    return tuple(dict.fromkeys((" ".join(words), "-".join(words))))
+
+
 class _TextExtractor(HTMLParser):
     """Visible text of sanitized page HTML: what readers see, without edit links and ¶."""
 
@@ -117,20 +133,45 @@ def _stem(word: str) -> str:
     return word
 
 
+# A highlighted word is a query word's stem plus at most an English inflection ("cache",
+# "caching", "cached", "commits", "committed"), never a longer word that starts with it: "git"
+# does not mark "github" (in tldr's URLs). The engines stem properly; this only picks words.
+_INFLECTION = r"(?:(?P<double>\w)?(?:ed|ing|er|ers|ion|ions)|e|es|s|ly|'s)?"
+
+
+def highlight_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The pattern marking the words of ``terms`` (and their word forms) in a snippet."""
+    stems = sorted({_stem(t.casefold()) for t in terms if t}, key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")" + _INFLECTION + r"(?!\w)", re.I)
+
+
+def snippet_window(flat: str, at: int, width: int) -> tuple[int, int]:
+    """The [start, end) of a snippet of ``width`` characters around position ``at``, cut only
+    at spaces: a cut inside a word showed tldr's ``{{placeholder}}`` as ``{ …``."""
+    start = max(0, at - width // 3)
+    if start:
+        start = flat.find(" ", start) + 1 or start
+    end = start + width
+    if end < len(flat):
+        space = flat.rfind(" ", start, end + 1)
+        if space > start + width // 2:  # a word longer than half the window is cut after all
+            end = space
+    return start, min(end, len(flat))
+
+
 def snippet(text: str, terms: tuple[str, ...], width: int = 220) -> str:
     """An HTML snippet of ``text`` around the first match, matched words in <mark>.
 
     Built from plain text and escaped piece by piece, so page content can never inject
     markup through a snippet; the only tags in the result are the <mark> added here.
     """
-    stems = sorted({_stem(t.casefold()) for t in terms if t}, key=len, reverse=True)
     flat = " ".join(text.split())
-    pattern = re.compile(r"\b(" + "|".join(re.escape(s) for s in stems) + r")\w*", re.I) if stems else None
+    pattern = highlight_pattern(terms)
     first = pattern.search(flat) if pattern else None
-    start = max(0, (first.start() if first else 0) - width // 3)
-    if start:
-        start = flat.find(" ", start) + 1 or start
-    window = flat[start:start + width]
+    start, end = snippet_window(flat, first.start() if first else 0, width)
+    window = flat[start:end]
     out, pos = [], 0
     for match in pattern.finditer(window) if pattern else ():
         out.append(html.escape(window[pos:match.start()]))
@@ -138,5 +179,5 @@ def snippet(text: str, terms: tuple[str, ...], width: int = 220) -> str:
         pos = match.end()
     out.append(html.escape(window[pos:]))
     prefix = "… " if start else ""
-    suffix = " …" if start + width < len(flat) else ""
+    suffix = " …" if end < len(flat) else ""
     return prefix + "".join(out) + suffix

@@ -2,7 +2,7 @@
 orphaned pages and the page index."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from wiki.extensions import db
@@ -80,19 +80,95 @@ def wanted_pages(limit: int = 200) -> list[tuple[str, int]]:
     return [(title, count) for _key, title, count in rows]
 
 
-def orphaned_pages() -> list[Page]:
-    """Live pages that no other live page links to (the home page excepted)."""
+LIST_PAGE_SIZE = 200  # titles in one window of /-/pages or /-/orphans (list_titles)
+# Titles looked at for one window of /-/orphans: each costs a probe of the link table, and in
+# a wiki where nearly every page is linked, 200 orphans may be 100,000 titles away.
+ORPHAN_SCAN = 5000
+
+
+def orphaned_pages(prefix: str = "", after: str | None = None, before: str | None = None,
+                   limit: int | None = None) -> "TitleWindow":
+    """Live pages that no other live page links to (the home page excepted), one window of
+    them in title-key order (see list_titles)."""
     source = aliased(Page)
     linked = (
         select(Link.target_key)
         .join(source, source.id == Link.source_page_id)
         .where(source.deleted.is_(False), source.id != Page.id, Link.target_key == Page.title_key)
     )
-    return list(db.session.scalars(
-        select(Page)
-        .where(Page.deleted.is_(False), Page.title_key != "home", ~linked.exists())
-        .order_by(func.lower(Page.title))
-    ))
+    return list_titles(prefix, after, before, limit, Page.title_key != "home", ~linked.exists(),
+                       scan=ORPHAN_SCAN)
+
+
+# --- Lists of titles, a window at a time (issue 22) -------------------------------------------
+# /-/pages and /-/orphans list every page: 4.5 MB at 45,700 pages. They show LIST_PAGE_SIZE
+# titles at a time, by keyset on pages.title_key (its unique index): a window costs the same
+# at the first title as at the 100,000th, and a ?prefix= narrows it to one folder.
+
+
+@dataclass(frozen=True)
+class TitleWindow:
+    """Titles in title-key order; ``next_after`` / ``previous_before`` are the keys to ask
+    for the neighbouring windows with (None: there is none)."""
+
+    titles: list[str]
+    prefix: str  # as normalized into a key prefix
+    next_after: str | None
+    previous_before: str | None
+
+
+def title_key_prefix(prefix: str) -> str:
+    """A typed title prefix ("Concepts/", "common_x") as the start of title keys."""
+    return " ".join(prefix.replace("_", " ").split(" ")).casefold().lstrip()
+
+
+def list_titles(prefix: str = "", after: str | None = None, before: str | None = None,
+                limit: int | None = None, *conditions, scan: int | None = None) -> TitleWindow:
+    """A window of ``limit`` (default LIST_PAGE_SIZE) live page titles starting with ``prefix``,
+    after the key ``after`` (or the window before the key ``before``), further narrowed by
+    ``conditions``. Two queries.
+
+    ``scan``: look at no more than this many titles (for conditions that cost a probe per
+    title, like "no page links here"): a window may then hold fewer titles, even none, and
+    the next one continues after the titles looked at. Such lists go forward only
+    (``before`` is ignored, ``previous_before`` is None): the window before a stretch
+    without matches would cost a scan of its own.
+    """
+    limit = limit or LIST_PAGE_SIZE
+    key_prefix = title_key_prefix(prefix)
+    live = [Page.deleted.is_(False)]
+    if key_prefix:
+        # The range lets the index start at the folder's first key; the LIKE is the exact test.
+        live += [Page.title_key >= key_prefix, Page.title_key.startswith(key_prefix, autoescape=True)]
+    backwards = before is not None and after is None and not scan
+    if backwards:
+        window, order = [Page.title_key < before], Page.title_key.desc()
+    else:
+        window, order = ([Page.title_key > after] if after is not None else []), Page.title_key
+    bound = None
+    if scan:  # the key of the scan-th title from here, looked up in the index alone
+        bound = db.session.scalar(select(Page.title_key).where(*live, *window).order_by(order)
+                                  .offset(scan - 1).limit(1))
+        if bound is not None:
+            window.append(Page.title_key <= bound)
+    rows = db.session.execute(select(Page.title, Page.title_key).where(*live, *conditions, *window)
+                              .order_by(order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    titles = [row.title for row in rows]
+    if backwards:
+        rows.reverse()
+        titles.reverse()
+        previous_before = rows[0].title_key if more else None
+        return TitleWindow(titles, key_prefix, rows[-1].title_key if rows else None, previous_before)
+    # Forward: the next window starts after the last title shown when there are more, else
+    # after the scan's bound when the scan stopped short of the end.
+    next_after = rows[-1].title_key if more else bound
+    previous_before = None
+    if not scan and after is not None and rows and db.session.scalar(
+            select(Page.id).where(*live, *conditions, Page.title_key < rows[0].title_key).limit(1)) is not None:
+        previous_before = rows[0].title_key
+    return TitleWindow(titles, key_prefix, next_after, previous_before)
 
 
 @dataclass
@@ -101,7 +177,7 @@ class IndexNode:
 
     name: str
     title: str
-    page: Page | None = None
+    page: str | None = None  # the title, when a page has it
     children: dict[str, "IndexNode"] = field(default_factory=dict)
 
     @property
@@ -109,17 +185,49 @@ class IndexNode:
         return sorted(self.children.values(), key=lambda node: node.name.casefold())
 
 
-def page_index() -> IndexNode:
-    """All live pages as a tree grouped by the '/' hierarchy."""
+def page_index(titles: list[str]) -> IndexNode:
+    """Titles (one window of list_titles) as a tree grouped by the '/' hierarchy."""
     root = IndexNode("", "")
-    for page in db.session.scalars(select(Page).where(Page.deleted.is_(False))):
+    for title in titles:
         node = root
-        parts = page.title.split("/")
+        parts = title.split("/")
         for depth, part in enumerate(parts):
             key = part.casefold()
             if key not in node.children:
                 node.children[key] = IndexNode(part, "/".join(parts[: depth + 1]))
             node = node.children[key]
-        node.page = page
-        node.title = page.title
+        node.page = title
+        node.title = title
     return root
+
+
+# --- Breadcrumbs: which parents of a title exist (issue 22) -----------------------------------
+
+@dataclass(frozen=True)
+class Parent:
+    name: str  # the last segment, as shown
+    title: str
+    exists: bool
+
+
+_LIVE_KEYS = select(Page.title_key).where(Page.title_key.in_(bindparam("keys", expanding=True)),
+                                         Page.deleted.is_(False))
+
+
+def parents(title: str, connection=None) -> tuple[Parent, ...]:
+    """The parent titles of ``title`` ("a/b/c": "a", "a/b"), each with whether a live page has
+    it: one query for all of them (none for a title without "/"). ``connection``: a Core
+    connection to read with instead of the session (the page cache's fast path)."""
+    parts = title.split("/")
+    titles = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+    if not titles:
+        return ()
+    keys = {}
+    for parent in titles:
+        try:
+            keys[parent] = canonical_key(parent)
+        except InvalidTitle:
+            keys[parent] = None  # cannot be a page
+    wanted = sorted({key for key in keys.values() if key})
+    live = set((connection or db.session).execute(_LIVE_KEYS, {"keys": wanted}).scalars()) if wanted else set()
+    return tuple(Parent(parent.rsplit("/", 1)[-1], parent, keys[parent] in live) for parent in titles)

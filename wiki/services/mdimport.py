@@ -22,7 +22,8 @@ from typing import Callable
 from sqlalchemy import select
 
 from wiki.extensions import db
-from wiki.core.importlinks import HeadingRef, convert_links, is_markdown_file, title_for_path
+from wiki.core.importlinks import (HeadingRef, convert_links, fold_titles, is_markdown_file, link_order,
+                                   title_for_path)
 from wiki.core.markup import extract_headings
 from wiki.core.diff.merge import merge3
 from wiki.models import Page, Revision, User
@@ -55,6 +56,8 @@ class Plan:
     root: Path
     files: list[PlannedFile] = field(default_factory=list)
     problems: list[Skipped] = field(default_factory=list)
+    # Symbolic links to folders inside the imported one (not followed): link path -> folder path.
+    folder_links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,10 +104,13 @@ def import_summary(path: str, merged: bool = False) -> str:
 
 # --- Reading the folder ------------------------------------------------------------------------
 
-def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_service.DEFAULT_MAX_BYTES) -> Plan:
+def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_service.DEFAULT_MAX_BYTES,
+                progress: Callable[[int, int], None] | None = None) -> Plan:
     """Read and convert every ``*.md`` file under ``root``; bad files become ``problems``.
 
-    Raises InvalidInput for an unusable folder or prefix. Writes nothing.
+    ``progress(done, total)`` is called as files are read and converted (two steps per file).
+    Raises InvalidInput for an unusable folder or prefix. Writes nothing. The time taken is
+    linear in the number of files: every index over all of them is built once.
     """
     root = Path(root)
     if not root.is_dir():
@@ -116,10 +122,14 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
             raise InvalidInput(f"The prefix is not a valid title: {error.message}") from None
     plan = Plan(root)
     found: list[tuple[str, Path]] = []
-    _walk(root, plan, found)
+    hidden: list[str] = []
+    _walk(root, plan, found, hidden)
+    _report_hidden(hidden, prefix, plan)
+    tick = _Ticker(progress, 2 * len(found))
 
     readable: dict[str, tuple[str, str]] = {}  # path -> (title, raw text)
     for path, file in found:
+        tick()
         text = _read(path, file, max_bytes, plan)
         if text is None:
             continue
@@ -143,6 +153,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
                 del readable[path]
 
     titles = {path: title for path, (title, _text) in readable.items()}
+    by_folded = fold_titles(titles)
     cache: dict[str, list[HeadingRef]] = {}
 
     def headings(path: str) -> list[HeadingRef]:
@@ -150,18 +161,62 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
             cache[path] = [HeadingRef(h.id, h.text) for h in extract_headings(readable[path][1])]
         return cache[path]
 
+    tick.skip(len(found) - len(readable))  # files refused while reading are not converted
     for path in sorted(readable):
+        tick()
         title, text = readable[path]
-        plan.files.append(PlannedFile(path, title, convert_links(text, path, titles, headings)))
+        converted = convert_links(text, path, titles, headings, by_folded, plan.folder_links)
+        plan.files.append(PlannedFile(path, title, converted))
+    tick.finish()
     plan.problems.sort(key=lambda item: item.path)
     return plan
 
 
-def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]]) -> None:
-    """Collect Markdown files under ``root``, following symbolic links that stay inside it.
+class _Ticker:
+    """Calls ``progress(done, total)`` about every PROGRESS_STEP steps, and at the end."""
 
-    Hidden files and folders (".git") are ignored. A link leading outside, a broken link to
-    a Markdown file, and a link that loops back into the folders it is in are reported.
+    PROGRESS_STEP = 200
+
+    def __init__(self, progress: Callable[[int, int], None] | None, total: int):
+        self.progress, self.total, self.done, self.told = progress, total, 0, 0
+
+    def __call__(self, steps: int = 1) -> None:
+        self.done += steps
+        if self.progress and self.done - self.told >= self.PROGRESS_STEP:
+            self.told = self.done
+            self.progress(self.done, self.total)
+
+    def skip(self, steps: int) -> None:
+        if steps:
+            self(steps)
+
+    def finish(self) -> None:
+        if self.progress and self.told != self.total:
+            self.told = self.done = self.total
+            self.progress(self.total, self.total)
+
+
+def _report_hidden(hidden: list[str], prefix: str | None, plan: Plan) -> None:
+    """Markdown files whose names start with "." are not imported, but said so: tldr's
+    ``common/..md`` (the "." command) is a page its author meant, not a tool's file."""
+    for path in hidden:
+        try:
+            title_for_path(path, prefix)
+        except InvalidTitle as error:
+            plan.problems.append(Skipped(path, f"its path gives no valid title: {error.message}", "problem"))
+        else:
+            plan.problems.append(Skipped(path, "is a hidden file (its name starts with “.”); hidden files are "
+                                         "not imported", "problem"))
+
+
+def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]], hidden: list[str] | None = None) -> None:
+    """Collect Markdown files under ``root``; ``hidden`` gets the hidden Markdown files' paths.
+
+    Hidden folders (".git") and other hidden files are ignored. A symbolic link to a file
+    inside the folder is followed (the file is imported under the link's path too); a link to
+    a folder inside it is not: that folder's files are imported under their own paths, and
+    following the link would make a second page of each (tldr's ``pages.en`` -> ``pages``).
+    It is reported, like a link leading outside, a broken link to a Markdown file, and a loop.
     """
     root_real = root.resolve()
     stack: list[tuple[Path, str, tuple[Path, ...]]] = [(root, "", (root_real,))]
@@ -174,6 +229,8 @@ def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]]) -> None:
             continue
         for entry in entries:
             if entry.name.startswith("."):
+                if hidden is not None and is_markdown_file(entry.name) and not entry.is_dir():
+                    hidden.append(f"{rel}/{entry.name}" if rel else entry.name)
                 continue
             path = f"{rel}/{entry.name}" if rel else entry.name
             target = Path(entry.path)
@@ -192,11 +249,9 @@ def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]]) -> None:
                             path, "is a symbolic link to somewhere outside the imported folder", "problem"))
                     continue
                 if real.is_dir():
-                    if real in chain:
-                        plan.problems.append(Skipped(path, "is a symbolic link loop (it leads back to a "
-                                                     "folder that contains it)", "problem"))
-                    else:
-                        _enter(stack, plan, target, path, chain + (real,))
+                    plan.problems.append(_linked_folder(path, real, root_real, chain))
+                    if real not in chain:
+                        plan.folder_links[path] = real.relative_to(root_real).as_posix()
                 elif real.is_file() and is_markdown_file(entry.name):
                     found.append((path, target))
                 continue
@@ -204,6 +259,15 @@ def _walk(root: Path, plan: Plan, found: list[tuple[str, Path]]) -> None:
                 _enter(stack, plan, target, path, chain + (target.resolve(),))
             elif entry.is_file(follow_symlinks=False) and is_markdown_file(entry.name):
                 found.append((path, target))
+
+
+def _linked_folder(path: str, real: Path, root_real: Path, chain: tuple[Path, ...]) -> Skipped:
+    if real in chain:
+        return Skipped(path, "is a symbolic link loop (it leads back to a folder that contains it)", "problem")
+    inside = real.relative_to(root_real).as_posix()
+    where = "the imported folder itself" if inside == "." else f"the folder {inside}"
+    return Skipped(path, f"is a symbolic link to {where}, whose files are imported under their own "
+                   "paths; linked folders are not followed, so no file becomes two pages", "problem")
 
 
 def _enter(stack, plan: Plan, folder: Path, path: str, chain: tuple[Path, ...]) -> None:
@@ -239,7 +303,7 @@ def run_import(plan: Plan, user: User, max_bytes: int = page_service.DEFAULT_MAX
                progress: Callable[[int], None] | None = None) -> Report:
     """Save each planned file as a revision by ``user`` (each file in its own transaction)."""
     report = Report(skipped=list(plan.problems))
-    for planned in plan.files:
+    for planned in write_order(plan.files):
         try:
             _import_file(planned, user, max_bytes, report)
             _import_attachments(plan.root, planned, user, report)
@@ -253,8 +317,17 @@ def run_import(plan: Plan, user: User, max_bytes: int = page_service.DEFAULT_MAX
             report.skipped.append(Skipped(planned.path, str(error), "problem"))
         if progress:
             progress(1)
+    for paths in (report.created, report.updated, report.merged, report.unchanged):
+        paths.sort()
     report.skipped.sort(key=lambda item: item.path)
     return report
+
+
+def write_order(files: list[PlannedFile]) -> list[PlannedFile]:
+    """The files with link targets before the pages linking to them (importlinks.link_order):
+    a page saved after the pages it links to renders with blue links at once; saved before
+    them, the fan-out job of each one created later renders it again."""
+    return [files[i] for i in link_order([(planned.title, planned.text) for planned in files])]
 
 
 def _import_file(planned: PlannedFile, user: User, max_bytes: int, report: Report) -> None:

@@ -12,7 +12,7 @@ from wiki.core.edits import UNPARSED, Unparsed
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_target
 from wiki.models import Page, Revision, UTCDateTime
-from wiki.core.searchtext import Query, html_to_text, parse_query, snippet
+from wiki.core.searchtext import Query, exact_title_keys, html_to_text, parse_query, snippet
 
 
 def _sqlite() -> bool:
@@ -79,8 +79,28 @@ def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int
         return Results(query, [], False)
     key_prefix = " ".join(prefix.replace("_", " ").split(" ")).casefold()
     like = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    params = {"limit": per_page + 1, "offset": (page_number - 1) * per_page, "prefix": like}
+    params = {"limit": per_page + 1, "offset": (page_number - 1) * per_page, "prefix": like,
+              **_exact_title_params(query)}
     return (_sqlite_search if _sqlite() else _postgresql)(query, params, per_page)
+
+
+# The README promises "title matches first": a page whose title, or the last segment of its
+# title, equals the query (exact_title_keys) comes before every other match, whole titles
+# before last segments, and among those the shortest title first (tldr-pages: pages/common/tar
+# before pages.fr/common/tar); bm25 / ts_rank order the rest. Only matched rows are tested.
+_EXACT = """CASE WHEN {key} IN (:exact_0, :exact_1) THEN 0
+         WHEN {key} LIKE :exact_like_0 ESCAPE '\\' OR {key} LIKE :exact_like_1 ESCAPE '\\' THEN 1
+         ELSE 2 END"""
+_EXACT_TITLE_RANK = _EXACT + ", CASE WHEN " + _EXACT + " < 2 THEN length({key}) ELSE 0 END"
+
+
+def _exact_title_params(query: Query) -> dict[str, str]:
+    """Bind values for _EXACT_TITLE_RANK: two keys and two '%/key' patterns; "" never matches
+    (no title key is empty)."""
+    keys = (list(exact_title_keys(query)) + ["", ""])[:2]
+    likes = ["%/" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if key else ""
+             for key in keys]
+    return {"exact_0": keys[0], "exact_1": keys[1], "exact_like_0": likes[0], "exact_like_1": likes[1]}
 
 
 _SQLITE_SEARCH = text("""
@@ -89,7 +109,8 @@ _SQLITE_SEARCH = text("""
     JOIN pages ON pages.id = search_index.rowid
     JOIN revisions ON revisions.id = pages.current_revision_id
     WHERE search_index MATCH :match AND pages.title_key LIKE :prefix ESCAPE '\\'
-    ORDER BY bm25(search_index, 10.0, 1.0), pages.title_key
+    ORDER BY """ + _EXACT_TITLE_RANK.format(key="pages.title_key") + """,
+             bm25(search_index, 10.0, 1.0), pages.title_key
     LIMIT :limit OFFSET :offset
 """).columns(title=String(), body=Text(), created_at=UTCDateTime())
 
@@ -107,7 +128,7 @@ _PG_RANKED = text("""
     JOIN pages p ON p.id = si.page_id,
          websearch_to_tsquery('english', :match) AS q
     WHERE si.document @@ q AND p.title_key LIKE :prefix ESCAPE '\\'
-    ORDER BY rank DESC, p.title_key
+    ORDER BY """ + _EXACT_TITLE_RANK.format(key="p.title_key") + """, rank DESC, p.title_key
     LIMIT :limit OFFSET :offset
 """)
 

@@ -53,7 +53,8 @@ from wiki.services.availability import unavailable
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
 from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
-from wiki.web.common import SECURITY_HEADERS
+from wiki.web.common import SECURITY_HEADERS, breadcrumb_parents
+from wiki.services import links
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 STATIC_SHORT = "public, max-age=300"
@@ -166,10 +167,17 @@ def not_modified(kind: str, page, revision, *extra):
         return None  # a flashed message is shown once: always render, never validate
     author = revision.author.username if revision.author_id is not None and revision.author else ""
     etag = _etag(kind, page.id, page.title, page.protection, page.current_revision_id, revision.id,
-                 revision.number, revision.html, revision.toc, author, _viewer(), *extra)
+                 revision.number, revision.html, revision.toc, author, _viewer(), *extra,
+                 _parents_state(breadcrumb_parents(page.title)))
     modified = max(revision.created_at, versions().built).replace(microsecond=0)
     g.nexus_validators = (etag, modified)
     return _answer(etag, modified)
+
+
+def _parents_state(parents) -> str:
+    """Which of the page's parents exist: the breadcrumbs show it, so creating or deleting a
+    parent changes the page view's validator (and cache key) too."""
+    return "".join("1" if parent.exists else "0" for parent in parents)
 
 
 def _etag(*parts) -> str:
@@ -219,10 +227,12 @@ def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
     with connection:
         row = connection.execute(_CURRENT_STATE, {"key": key}).first()
-    if row is None or title_to_url_path(row.title) != raw:
-        return None
+        if row is None or title_to_url_path(row.title) != raw:
+            return None
+        parents = _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
     etag = _etag_for(app_version, "view", row.id, row.title, row.protection, row.current_revision_id,
-                     row.current_revision_id, row.number, row.html, row.toc, row.username or "", "anonymous", None)
+                     row.current_revision_id, row.number, row.html, row.toc, row.username or "", "anonymous", None,
+                     parents)
     return etag, max(row.created_at, built).replace(microsecond=0)
 
 

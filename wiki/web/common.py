@@ -3,7 +3,7 @@ import hmac
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, has_request_context, redirect, request, url_for
+from flask import Flask, abort, g, has_request_context, redirect, request, url_for
 
 from wiki.web import outages
 from wiki.web.access import may
@@ -11,6 +11,7 @@ from wiki.web.requestlog import USER_KEY
 from wiki.extensions import db, login_manager
 from wiki.core.markup import slugify_heading
 from wiki.models import User, utcnow
+from wiki.services import links
 from wiki.core.titles import title_to_url_path
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(slugify_heading, "heading_id")
     app.add_template_global(wiki_url)
     app.add_template_global(can_edit)
+    app.add_template_global(breadcrumb_parents)
     app.add_template_global(may)
     app.add_template_global(utcnow, "now")
 
@@ -95,6 +97,16 @@ def _security_headers(response):
 def can_edit(page=None) -> bool:
     """Whether the current user may edit pages (``page``: this one, minding its protection)."""
     return may("pages.edit", "POST", page)
+
+
+def breadcrumb_parents(title: str) -> tuple:
+    """The parents of ``title`` for its breadcrumbs (wiki.services.links.Parent: name, title,
+    exists), looked up once per request: the page cache's validator (web.caching) and the
+    template both ask."""
+    cache = g.setdefault("nexus_parents", {})
+    if title not in cache:
+        cache[title] = links.parents(title)
+    return cache[title]
 
 
 def wiki_url(endpoint: str, title: str, **values) -> str:

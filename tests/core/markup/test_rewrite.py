@@ -15,6 +15,7 @@ def is_old(target):
     ("`[[Old page]]` stays", "`[[Old page]]` stays"),
     ("```\n[[Old page]]\n```\n[[Old page]]\n", "```\n[[Old page]]\n```\n[[New/Page]]\n"),
     ("no links", "no links"),
+    ("| [[Old page\\|x]] | [[Old page#P\\|y]] |", "| [[New/Page\\|x]] | [[New/Page#P\\|y]] |"),
 ])
 def test_rewrite(source, expected):
     assert rewrite_wikilinks(source, is_old, "New/Page") == expected

@@ -19,6 +19,9 @@ from wiki.core.markup.wikilinks import MAX_TARGET_LENGTH, default_label, parse_w
     ("A#b#c", OutgoingLink("A", "b#c"), None),
     ("Concepts/Caching", OutgoingLink("Concepts/Caching", None), None),
     ('a"<b>', OutgoingLink('a"<b>', None), None),
+    # The escaped pipe a table cell needs: the backslash is no part of the title.
+    ("Target\\|label", OutgoingLink("Target", None), "label"),
+    ("Target#Section\\|label", OutgoingLink("Target", "Section"), "label"),
 ])
 def test_parse_wikilink(inner, link, label):
     assert parse_wikilink(inner) == (link, label)
@@ -90,3 +93,31 @@ def test_wikilink_next_to_brackets_and_markdown_links():
 def test_footnote_like_wikilink_is_a_wikilink():
     page = render_markdown("[[^1]]\n\n[^1]: note\n")
     assert page.links == (OutgoingLink("^1", None),)
+
+
+TABLE = """| Question | Solution |
+|---|---|
+| Design Pastebin | [[solutions/pastebin\\|Solution]] |
+| Design a cache | [[solutions/cache#Step 1\\|Step one]] |
+"""
+
+
+def test_labelled_wikilink_in_a_table_cell_with_an_escaped_pipe():
+    rendered = render_markdown(TABLE)
+    assert rendered.html.count("<tr>") == 3
+    assert rendered.html.count("<td>") == 4  # no cell split by the link's pipe
+    assert '<td><a class="wikilink" href="/wiki/solutions/pastebin">Solution</a></td>' in rendered.html
+    assert '<a class="wikilink" href="/wiki/solutions/cache#step-1">Step one</a>' in rendered.html
+    assert rendered.links == (OutgoingLink("solutions/pastebin", None), OutgoingLink("solutions/cache", "Step 1"))
+
+
+def test_escaped_pipe_works_outside_tables_too():
+    html = render_markdown("See [[Target\\|the label]].").html
+    assert html == '<p>See <a class="wikilink" href="/wiki/Target">the label</a>.</p>'
+
+
+@pytest.mark.parametrize("source", ["| a |\n|---|\n| [[A`b`c]] |\n", "[[A\\#b]]", "[[A`x`\\|b]]"])
+def test_other_placeholders_inside_brackets_are_no_link(source):
+    rendered = render_markdown(source)
+    assert "wikilink" not in rendered.html
+    assert rendered.links == ()

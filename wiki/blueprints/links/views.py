@@ -1,5 +1,5 @@
 """Views over the Link table. Thin: call a service, render."""
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request, url_for
 
 from wiki.web.lookup import load
 from wiki.services import links
@@ -20,7 +20,9 @@ def backlinks(title):
 
 @bp.get("/-/pages")
 def all_pages():
-    return render_template("links/pages.html", root=links.page_index())
+    window = links.list_titles(*_window_args())
+    return render_template("links/pages.html", root=links.page_index(window.titles), window=window,
+                           **_window_urls("links.all_pages", window))
 
 
 @bp.get("/-/wanted")
@@ -30,4 +32,25 @@ def wanted():
 
 @bp.get("/-/orphans")
 def orphans():
-    return render_template("links/orphans.html", pages=links.orphaned_pages())
+    window = links.orphaned_pages(*_window_args())
+    return render_template("links/orphans.html", window=window, **_window_urls("links.orphans", window))
+
+
+def _window_args() -> tuple[str, str | None, str | None]:
+    """?prefix=, ?after= and ?before= of a title list; 400 for values no title key can be."""
+    values = [request.args.get(name) for name in ("prefix", "after", "before")]
+    for name, value in zip(("prefix", "after", "before"), values):
+        if value is not None and len(value) > 255:
+            abort(400, description=f"“{name}” is longer than any title (255 characters).")
+    return values[0] or "", values[1], values[2]
+
+
+def _window_urls(endpoint: str, window: links.TitleWindow) -> dict:
+    prefix = {"prefix": request.args["prefix"]} if request.args.get("prefix") else {}
+    return {
+        "prefix": request.args.get("prefix", ""),
+        "next_url": url_for(endpoint, after=window.next_after, **prefix) if window.next_after else None,
+        "previous_url": (url_for(endpoint, before=window.previous_before, **prefix)
+                         if window.previous_before else None),
+        "first_url": url_for(endpoint, **prefix) if request.args.get("after") or request.args.get("before") else None,
+    }

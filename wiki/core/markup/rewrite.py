@@ -27,7 +27,9 @@ def rewrite_wikilinks(source: str, is_old_target: Callable[[str], bool], new_tit
         if not link.target or not is_old_target(link.target):
             return match.group(0)
         spec = new_title + (f"#{link.section}" if link.section else "")
-        return f"[[{spec}|{label}]]" if label else f"[[{spec}]]"
+        # [[Old\\|label]] (the form a table cell needs) keeps its escaped pipe.
+        bar = "\\|" if match.group("inner").partition("|")[0].endswith("\\") else "|"
+        return f"[[{spec}{bar}{label}]]" if label else f"[[{spec}]]"
 
     out, fence = [], None
     for line in source.splitlines(keepends=True):

@@ -29,6 +29,15 @@ MAX_SLUG_LENGTH = 100
 # search stops at the next bracket and scanning stays linear even for "[[[[[[...".
 WIKILINK_RE = r"\[\[([^\[\]\n\x02\x03]+)\]\]"
 
+# What the inline pattern sees: the same, but a placeholder may stand in the brackets, for it
+# may be an escaped pipe. In a table cell a bare "|" ends the cell, so a labelled link there is
+# written [[Target\\|label]]: the table splitter skips escaped pipes, and by the time this
+# pattern runs the escape pattern has stashed "\\|" as ESCAPED_PIPE behind a placeholder.
+# handleMatch accepts only that placeholder (a code span inside is still not a link).
+_INLINE_WIKILINK_RE = r"\[\[((?:[^\[\]\n\x02\x03]|\x02klzzwxh:[0-9]+\x03)+)\]\]"
+_PLACEHOLDER = re.compile(r"\x02klzzwxh:[0-9]+\x03")  # markdown.util.INLINE_PLACEHOLDER
+ESCAPED_PIPE = "\x02124\x03"  # STX, ord("|"), ETX: what EscapeInlineProcessor makes of "\\|"
+
 # Runs after backticks (190) and backslash escapes (180), before footnotes (175) and
 # Markdown links/references (170 and below), which would otherwise see "[[x]]" first.
 WIKILINK_PRIORITY = 177
@@ -78,8 +87,13 @@ def default_resolver(target: str, section: str | None) -> LinkTarget:
 
 
 def parse_wikilink(inner: str) -> tuple[OutgoingLink, str | None] | None:
-    """Split the text between [[ and ]] into (link, explicit label); None if it is not a link."""
-    spec, _, label = inner.partition("|")
+    """Split the text between [[ and ]] into (link, explicit label); None if it is not a link.
+
+    The first "|" separates the label; written "\\|" (as a table cell needs) it does the same.
+    """
+    spec, bar, label = inner.partition("|")
+    if bar and spec.endswith("\\"):
+        spec = spec[:-1]  # [[Target\\|label]]: the backslash escapes the pipe, it is no part of the title
     target, hash_sign, section = spec.partition("#")
     target = target.strip()
     section = section.strip() if hash_sign else ""
@@ -103,12 +117,13 @@ class WikiLinkInlineProcessor(InlineProcessor):
     """Turns [[...]] into <a class="wikilink"> elements and records the links in order of appearance."""
 
     def __init__(self, resolver: Resolver, links: list[OutgoingLink], md: Markdown):
-        super().__init__(WIKILINK_RE, md)
+        super().__init__(_INLINE_WIKILINK_RE, md)
         self.resolver = resolver
         self.links = links
 
     def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802 (Markdown's API)
-        parsed = parse_wikilink(m.group(1))
+        inner = _unescape_pipes(m.group(1), self.unescape)
+        parsed = parse_wikilink(inner) if inner is not None else None
         if parsed is None:
             return None, None, None
         link, label = parsed
@@ -132,6 +147,23 @@ class WikiLinkInlineProcessor(InlineProcessor):
         el.text = AtomicString(text.replace("&", "&amp;"))
         self.links.append(link)
         return el, m.start(0), m.end(0)
+
+
+def _unescape_pipes(inner: str, unescape: Callable[[str], str]) -> str | None:
+    """``inner`` with each escaped-pipe placeholder back to "|"; None if another placeholder
+    (a code span, another escape, raw HTML) is inside: then it is not a wiki link."""
+    if "\x02" not in inner:
+        return inner
+    ok = True
+
+    def pipe(match: re.Match[str]) -> str:
+        nonlocal ok
+        if unescape(match.group(0)) != ESCAPED_PIPE:
+            ok = False
+        return "|"
+
+    text = _PLACEHOLDER.sub(pipe, inner)
+    return text if ok else None
 
 
 class WikiLinkExtension(Extension):
