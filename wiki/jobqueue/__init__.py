@@ -29,7 +29,7 @@ import redis
 
 from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
-from wiki.services import availability, jobs
+from wiki.services import availability, jobs, notifications  # notifications: its job handlers too
 
 EXTENSION = "nexus.jobqueue"
 log = logging.getLogger("nexus.jobs")
@@ -77,6 +77,10 @@ class Queue:
                 ids = jobs.overdue(self.settings, grace_seconds=self.sweep_seconds)
                 if ids:
                     jobs.touch(ids)
+                # Periodic work (mail held back by batching, the daily digest): queued here
+                # rather than by Huey's periodic tasks, so it runs wherever jobs run, with the
+                # in-process default too; the database lets one worker only queue each run.
+                notifications.tick(self.settings.options[notifications.OPTIONS_KEY])
             finally:
                 db.session.remove()
         if ids:
@@ -153,7 +157,8 @@ def register(app: Flask) -> Queue:
         app=app, huey=huey, kind=kind,
         settings=jobs.Settings(lease_seconds=int(config["JOBS_LEASE_SECONDS"]),
                                max_attempts=int(config["JOBS_MAX_ATTEMPTS"]),
-                               batch=int(config["JOBS_BATCH"])),
+                               batch=int(config["JOBS_BATCH"]),
+                               options={notifications.OPTIONS_KEY: notifications.settings_from(config)}),
         threads=int(config["JOBS_WORKER_THREADS"]), sweep_seconds=float(config["JOBS_SWEEP_SECONDS"]),
     )
 

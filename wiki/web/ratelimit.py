@@ -26,6 +26,8 @@ LIMITS = {
     "REGISTRATIONS_PER_IP": "registrations from your network address",
     "SAVES_PER_USER": "saves",
     "PREVIEWS_PER_USER": "previews",
+    "PASSWORD_RESETS_PER_IP": "password reset requests from your network address",
+    "PASSWORD_RESETS_PER_ACCOUNT": "password reset requests for this account",
 }
 
 
