@@ -63,14 +63,10 @@ def set_email(user: User, value: str, commit: bool = True) -> EmailChange:
 
         notifications.queue_verification(user.id, email)
     if commit:
-        availability.commit("your mail address", committer=_commit)
+        from wiki.services import jobs
+
+        availability.commit("your mail address", committer=jobs.commit)
     return EmailChange(email, True, email is not None)
-
-
-def _commit() -> None:
-    from wiki.services import jobs
-
-    jobs.commit()
 
 
 def mark_verified(user_id: int, email: str) -> bool:
