@@ -311,7 +311,9 @@ def _ready_pairs(now: datetime, options: NotifySettings):
 def _mail_flush(job: Job, settings: jobs.Settings) -> None:
     """Queue the mail of every change that batching held back, once its window is over."""
     options = _options(settings)
-    for user_id, page_id in db.session.execute(_ready_pairs(utcnow(), options)).all():
+    data = jobs.payload(job)
+    now = datetime.fromisoformat(data["at"]) if data.get("at") else utcnow()  # the tick's time
+    for user_id, page_id in db.session.execute(_ready_pairs(now, options)).all():
         jobs.enqueue(MAIL_PAGE, user_id=user_id, page_id=page_id)
 
 
@@ -399,7 +401,7 @@ def tick(options: NotifySettings, now: datetime | None = None) -> list[str]:
         return queued
     if db.session.scalar(select(exists(_ready_pairs(now, options).subquery().select()))) \
             and _claim_slot(MAIL_FLUSH, now.strftime("%Y-%m-%dT%H:%M")):
-        jobs.enqueue(MAIL_FLUSH)
+        jobs.enqueue(MAIL_FLUSH, at=now.isoformat())
         queued.append(MAIL_FLUSH)
     slot = notices.digest_slot(now, options.digest_hour)
     if slot is not None and _claim_slot(MAIL_DIGEST, slot):
