@@ -86,5 +86,4 @@ PUBLIC_URL = "http://wiki.test"
 
 
 def mail_config(port: int) -> dict:
-    return {"MAIL_URL": f"smtp://127.0.0.1:{port}", "MAIL_FROM": "wiki@example.org", "PUBLIC_URL": PUBLIC_URL,
-            "RATELIMIT_ENABLED": False}
+    return {"MAIL_URL": f"smtp://127.0.0.1:{port}", "MAIL_FROM": "wiki@example.org", "PUBLIC_URL": PUBLIC_URL}

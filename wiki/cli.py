@@ -73,8 +73,10 @@ def search_reindex() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--with-password-hashes", is_flag=True,
               help="Include password hashes, so that users keep their passwords (keep the export private).")
+@click.option("--with-emails", is_flag=True,
+              help="Include users' mail addresses, which are private to each user (keep the export private).")
 @with_appcontext
-def export_command(directory: Path, with_password_hashes: bool) -> None:
+def export_command(directory: Path, with_password_hashes: bool, with_emails: bool) -> None:
     """Write every page, its whole history, and the users to DIRECTORY (new or empty).
 
     The format is described in docs/backup.md.
@@ -82,12 +84,13 @@ def export_command(directory: Path, with_password_hashes: bool) -> None:
     from wiki.services import backup
 
     try:
-        summary = backup.export_wiki(directory, with_password_hashes=with_password_hashes)
+        summary = backup.export_wiki(directory, with_password_hashes=with_password_hashes, with_emails=with_emails)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     hashes = "with" if with_password_hashes else "without"
     click.echo(f"Exported {summary.pages} pages ({summary.revisions} revisions) and "
-               f"{summary.users} users ({hashes} password hashes) to {directory}.")
+               f"{summary.users} users ({hashes} password hashes) to {directory}."
+               + (" Their mail addresses are included." if with_emails else ""))
 
 
 @click.command("import")
