@@ -17,7 +17,7 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    render_history, import_markdown, load_starter, jobs_worker):
+                    render_history, import_markdown, load_starter, jobs_worker, mail_tick):
         app.cli.add_command(command)
 
 
@@ -223,3 +223,17 @@ def jobs_worker(threads: int) -> None:
         jobqueue.run_worker(current_app._get_current_object(), threads)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+
+
+@click.command("mail-tick")
+@with_appcontext
+def mail_tick() -> None:
+    """Queue the mail that is due now: changes held back by batching, the daily digest.
+
+    Every job worker does this at each sweep; run it from cron only when no worker runs
+    (JOBS_QUEUE_URL=immediate)."""
+    from wiki.jobqueue import queue_of
+    from wiki.services import notifications
+
+    queued = notifications.tick(queue_of(current_app).settings.options[notifications.OPTIONS_KEY])
+    click.echo("Queued: " + (", ".join(queued) if queued else "nothing was due") + ".")

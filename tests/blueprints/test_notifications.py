@@ -331,3 +331,18 @@ def test_users_with_no_account_left_are_not_told(app, two, mailbox):  # noqa: F8
         db.session.commit()
     edit(as_bob, "Caching", "# Caching\n\nInactive watcher.\n")
     assert mailbox.messages == []
+
+
+def test_the_mail_tick_command_sends_what_batching_held_back(app, two, runner, mailbox):  # noqa: F811
+    alice, _bob, as_alice, as_bob = two
+    watch(as_alice, "Caching")
+    edit(as_bob, "Caching", "# Caching\n\nOne.\n", summary="first")
+    edit(as_bob, "Caching", "# Caching\n\nTwo.\n", summary="second")
+    assert len(mailbox.to("alice@example.org")) == 1
+    with app.app_context():  # as if the window were over: the first mail went out 20 minutes ago
+        for item in db.session.scalars(select(Notification).where(Notification.mail == "sent")):
+            item.mailed_at = utcnow() - timedelta(minutes=20)
+        db.session.commit()
+    result = runner.invoke(args=["mail-tick"])
+    assert result.exit_code == 0 and "mail_flush" in result.output
+    assert "second" in parts(mailbox.to("alice@example.org")[1])[0]

@@ -93,7 +93,8 @@ def unwatch_by_id(user: User, watch_id: int) -> bool:
 
 def auto_watch(author: User | None, page: Page) -> None:
     """In a save's transaction: the author watches the page, if their preference says so."""
-    if author is None or not preferences.of(author.id).auto_watch or watches_page(author.id, page.id):
+    if author is None or not author.active or not preferences.of(author.id).auto_watch \
+            or watches_page(author.id, page.id):
         return
     db.session.add(Watch(user_id=author.id, page_id=page.id))
 
