@@ -346,3 +346,22 @@ def test_the_mail_tick_command_sends_what_batching_held_back(app, two, runner, m
     result = runner.invoke(args=["mail-tick"])
     assert result.exit_code == 0 and "mail_flush" in result.output
     assert "second" in parts(mailbox.to("alice@example.org")[1])[0]
+
+
+def test_preferences_save_and_refuse_bad_input(app, two, mailbox):  # noqa: F811
+    alice, _bob, as_alice, _as_bob = two
+    page = as_alice.get("/-/notifications/preferences").get_data(as_text=True)
+    assert "Mail goes to alice@example.org" in page
+    response = post_form(as_alice, "/-/notifications/preferences", {"mail": "hourly", "auto_watch": "y"})
+    assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
+    assert as_alice.post("/-/notifications/preferences", data={"mail": "never"}).status_code == 400  # no CSRF
+    with app.app_context():
+        assert db.session.get(UserPreferences, alice.id).mail == "immediate"
+    assert post_form(as_alice, "/-/notifications/preferences", {"mail": "daily"}).status_code == 303
+    with app.app_context():
+        prefs = db.session.get(UserPreferences, alice.id)
+        assert (prefs.mail, prefs.auto_watch) == ("daily", False)
+    edit(as_alice, "Own_page", "made without auto-watch\n")
+    assert "☆ Watch" in as_alice.get("/wiki/Own_page").get_data(as_text=True)
+    assert as_alice.get("/-/notifications?page=x").status_code == 400
+    assert post_form(as_alice, "/-/watchlist/unwatch/999", {}, form_url="/-/watchlist").status_code == 404
