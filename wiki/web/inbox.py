@@ -8,6 +8,7 @@ from flask import Flask, g
 from flask_login import current_user
 
 from wiki.services import notifications, watching
+from wiki.web.outages import OfflineUser
 
 
 def register(app: Flask) -> None:
@@ -15,9 +16,15 @@ def register(app: Flask) -> None:
     app.add_template_global(watching_page)
 
 
+def _offline() -> bool:
+    """The database is unreachable (wiki.web.outages): the header shows no count."""
+    return isinstance(current_user._get_current_object(), OfflineUser)
+
+
 def unread_notifications() -> int:
-    """The current user's unread notifications (0 for visitors): one indexed COUNT, once."""
-    if not current_user.is_authenticated:
+    """The current user's unread notifications (0 for visitors, and during an outage): one
+    indexed COUNT, once a request."""
+    if not current_user.is_authenticated or _offline():
         return 0
     if "nexus_unread" not in g:
         g.nexus_unread = notifications.unread_count(current_user.id)
@@ -26,7 +33,7 @@ def unread_notifications() -> int:
 
 def watching_page(page) -> bool:
     """Whether the current user watches ``page`` (directly or by a prefix), once a request."""
-    if not current_user.is_authenticated or page is None:
+    if not current_user.is_authenticated or page is None or _offline():
         return False
     cache = g.setdefault("nexus_watching", {})
     if page.id not in cache:
