@@ -5,25 +5,40 @@ arrives and unsubscribes; then forgot password → mail → new password."""
 import threading
 
 import pytest
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import PASSWORD, register
-from tests.conftest import _base_config, _migrate
+from tests.conftest import TEST_DATABASE_URL, _base_config, _migrate, ensure_postgresql_database, reset_postgresql
 from tests.mailbox import link, mailbox, smtp  # noqa: F401 - fixtures
-from tests.support import free_port
+from tests.support import free_port, require_postgresql
 from wiki import create_app
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "another long passphrase"
 
 
-@pytest.fixture
-def mail_server(tmp_path, smtp):  # noqa: F811
+def _database(kind: str, tmp_path) -> str:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL database of this test's own
+    beside TEST_DATABASE_URL's (its schema replaced)."""
+    if kind == "sqlite":
+        url = "sqlite:///" + str(tmp_path / "live.db")
+    else:
+        require_postgresql(TEST_DATABASE_URL, "the notification loop on PostgreSQL")
+        parsed = make_url(TEST_DATABASE_URL)
+        url = parsed.set(database=f"{parsed.database}_notify_loop").render_as_string(hide_password=False)
+        ensure_postgresql_database(url)
+        reset_postgresql(url)
+    _migrate(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mail_server(request, tmp_path, smtp):  # noqa: F811
     """The wiki on a known free port (PUBLIC_URL names it), default job queue, mail on."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    url = "sqlite:///" + str(tmp_path / "live.db")
-    _migrate(url)
+    url = _database(request.param, tmp_path)
     config = _base_config(url) | {"TESTING": False, "JOBS_QUEUE_URL": None, "JOBS_WORKER_THREADS": 1,
                                   "JOBS_SWEEP_SECONDS": 1, "MAIL_URL": f"smtp://127.0.0.1:{smtp[1]}",
                                   "MAIL_FROM": "wiki@example.org", "PUBLIC_URL": base}
@@ -36,6 +51,10 @@ def mail_server(tmp_path, smtp):  # noqa: F811
     app.extensions["nexus.jobqueue"].stop.set()
     server.shutdown()
     thread.join()
+    with app.app_context():
+        from wiki.extensions import db
+
+        db.engine.dispose()
 
 
 @pytest.fixture
