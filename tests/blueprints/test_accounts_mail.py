@@ -161,6 +161,15 @@ def test_forgot_password_mail_new_password_and_other_sessions_end(app, make_user
     assert again.status_code == 400 and "used already" in again.get_data(as_text=True)
 
 
+def test_a_reset_can_be_asked_for_by_confirmed_address_in_any_letter_case(app, make_user, client, mailbox):  # noqa: F811
+    give_verified(app, make_user("jo"), "Jo@Example.org")
+    give_verified(app, make_user("kim"), "kim@example.org")
+    post_form(client, "/-/forgot", {"account": "jo@example.ORG"})
+    [message] = mailbox.to("Jo@Example.org")
+    assert "Hello jo," in parts(message)[0]
+    assert mailbox.to("kim@example.org") == []
+
+
 def test_reset_links_expire_and_need_a_confirmed_address(app, make_user, client, mailbox):  # noqa: F811
     user = make_user("hal")
     post_form(client, "/-/forgot", {"account": "hal"})

@@ -150,6 +150,7 @@ def test_batching_sends_one_mail_per_page_per_window(app, two, mailbox):  # noqa
     options = queue_of(app).settings.options["notifications"]
     with app.app_context():
         assert "mail_flush" not in notifications.tick(options, utcnow() + timedelta(minutes=5))  # window not over
+        assert db.session.scalar(select(db.func.count()).select_from(Notification).where(Notification.mail == "due")) == 2
     assert len(mailbox.to("alice@example.org")) == 1
     with app.app_context():
         assert "mail_flush" in notifications.tick(options, utcnow() + timedelta(minutes=16))
@@ -365,3 +366,15 @@ def test_preferences_save_and_refuse_bad_input(app, two, mailbox):  # noqa: F811
     assert "☆ Watch" in as_alice.get("/wiki/Own_page").get_data(as_text=True)
     assert as_alice.get("/-/notifications?page=x").status_code == 400
     assert post_form(as_alice, "/-/watchlist/unwatch/999", {}, form_url="/-/watchlist").status_code == 404
+
+
+def test_choosing_never_drops_mail_that_was_waiting(app, two, mailbox):  # noqa: F811
+    _alice, _bob, as_alice, as_bob = two
+    watch(as_alice, "Caching")
+    edit(as_bob, "Caching", "# Caching\n\nOne.\n", summary="first")
+    edit(as_bob, "Caching", "# Caching\n\nTwo.\n", summary="held back")
+    assert post_form(as_alice, "/-/notifications/preferences", {"mail": "never", "auto_watch": "y"}).status_code == 303
+    post_form(as_alice, "/-/notifications/preferences", {"mail": "immediate", "auto_watch": "y"})
+    with app.app_context():
+        notifications.tick(queue_of(app).settings.options["notifications"], utcnow() + timedelta(minutes=16))
+    assert len(mailbox.to("alice@example.org")) == 1  # "held back" was never mailed

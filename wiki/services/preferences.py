@@ -8,12 +8,12 @@ again. A missing row means the defaults.
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from wiki.core.mail import clean_email
 from wiki.core.notices import MAIL_CHOICES
 from wiki.extensions import db
-from wiki.models import User, UserPreferences, utcnow
+from wiki.models import Notification, User, UserPreferences, utcnow
 from wiki.services import availability
 from wiki.services.errors import InvalidInput
 
@@ -102,7 +102,15 @@ def set_choices(user: User, mail: str, auto_watch: bool) -> None:
         raise InvalidInput(f"Choose how often mail comes: {', '.join(MAIL_CHOICES)}.", field="mail")
     prefs = _stored(user.id)
     prefs.mail, prefs.auto_watch = mail, bool(auto_watch)
+    if mail == "never":
+        _drop_pending_mail(user.id)
     availability.commit("your notification preferences")
+
+
+def _drop_pending_mail(user_id: int) -> None:
+    """Mail that was waiting (batching, the digest) is not sent after all."""
+    db.session.execute(update(Notification).where(Notification.user_id == user_id, Notification.mail == "due")
+                       .values(mail="no").execution_options(synchronize_session=False))
 
 
 def stop_mail(user_id: int) -> bool:
@@ -111,6 +119,7 @@ def stop_mail(user_id: int) -> bool:
         return False
     prefs = _stored(user_id)
     prefs.mail = "never"
+    _drop_pending_mail(user_id)
     availability.commit("unsubscribing")
     return True
 
