@@ -378,3 +378,16 @@ def test_choosing_never_drops_mail_that_was_waiting(app, two, mailbox):  # noqa:
     with app.app_context():
         notifications.tick(queue_of(app).settings.options["notifications"], utcnow() + timedelta(minutes=16))
     assert len(mailbox.to("alice@example.org")) == 1  # "held back" was never mailed
+
+
+def test_old_read_notifications_are_pruned_once_a_day(app, two, mailbox):  # noqa: F811
+    alice, _bob, as_alice, as_bob = two
+    watch(as_alice, "Caching")
+    edit(as_bob, "Caching", "# Caching\n\nOne.\n", summary="read long ago")
+    edit(as_bob, "Caching", "# Caching\n\nTwo.\n", summary="still unread")
+    with app.app_context():
+        first, _second = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+        first.read_at = utcnow() - timedelta(days=200)
+        db.session.commit()
+        notifications.tick(queue_of(app).settings.options["notifications"], utcnow() + timedelta(days=1))
+        assert [n.summary for n in db.session.scalars(select(Notification))] == ["still unread"]

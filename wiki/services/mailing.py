@@ -26,6 +26,7 @@ MAIL_DIGEST = "mail_digest"
 MAIL_VERIFY = "mail_verify"
 MAIL_RESET = "mail_reset"
 OPTIONS_KEY = "notifications"
+KEEP_READ_DAYS = 180  # read notifications older than this are deleted (the list would only grow)
 
 
 @dataclass(frozen=True)
@@ -223,9 +224,9 @@ def _mail_verify(job: Job, settings: jobs.Settings) -> None:
     data = jobs.payload(job)
     prefs = db.session.get(UserPreferences, data["user_id"])
     user = db.session.get(User, data["user_id"])
-    if not options.mail_on or user is None or prefs is None or prefs.email != data["email"] \
+    if not options.mail_on or user is None or prefs is None or prefs.email is None \
             or prefs.email_verified_at is not None:
-        return  # changed or verified since: this link would be stale
+        return  # removed or verified since: nothing to confirm
     token = tokens.make(options.secret_key, notices.VERIFY_EMAIL, notices.verify_payload(user.id, prefs.email))
     hours = notices.VERIFY_EMAIL.max_age // 3600
     _send(options, Mail(
@@ -271,10 +272,14 @@ def _claim_slot(name: str, slot: str) -> bool:
 
 def tick(options: NotifySettings, now: datetime | None = None) -> list[str]:
     """Queue the periodic mail jobs that are due (run by every worker's sweeper; a slot is
-    queued by one worker only). Returns the kinds queued."""
+    queued by one worker only), and once a day delete read notifications older than
+    ``KEEP_READ_DAYS``. Returns the kinds of job queued."""
     now = now or utcnow()
     queued = []
+    if _claim_slot("prune_notifications", now.date().isoformat()):  # once a day, by one worker
+        db.session.execute(delete(Notification).where(Notification.read_at < now - timedelta(days=KEEP_READ_DAYS)))
     if not options.mail_on:
+        jobs.commit()
         return queued
     if db.session.scalar(select(exists(_ready_pairs(now, options).subquery().select()))) \
             and _claim_slot(MAIL_FLUSH, now.strftime("%Y-%m-%dT%H:%M")):

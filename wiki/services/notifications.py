@@ -60,8 +60,10 @@ def on_save(page: Page, number: int, summary: str, author: User | None) -> None:
 
 
 def queue_verification(user_id: int, email: str) -> None:
-    """Mail the verification link for ``email`` (a job, after the caller's commit)."""
-    jobs.enqueue(MAIL_VERIFY, user_id=user_id, email=email)
+    """Mail the verification link for the account's new address (a job, after the caller's
+    commit). The job reads the address when it runs: no address is ever in a job's payload,
+    which admins see on /-/admin/jobs."""
+    jobs.enqueue(MAIL_VERIFY, user_id=user_id)
 
 
 def queue_password_reset(user: User) -> None:
