@@ -232,6 +232,8 @@ def test_rename_delete_and_restore_tell_watchers_and_leave_a_trace(app, two, mak
         actions = {(e.action, e.actor.username, e.detail) for e in db.session.scalars(select(AuditEvent))}
     assert ("page_delete", "bob", "duplicate of Redis caching") in actions
     assert ("page_restore", "root", "") in actions
+    audit = as_admin.get("/-/admin/audit").get_data(as_text=True)
+    assert "page_delete" in audit and "duplicate of Redis caching" in audit
     assert len(subjects) == 1  # the delete and restore wait for the batching window to end
     with app.app_context():
         notifications.tick(queue_of(app).settings.options["notifications"], utcnow() + timedelta(minutes=16))
