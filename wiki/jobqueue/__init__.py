@@ -77,16 +77,28 @@ class Queue:
                 ids = jobs.overdue(self.settings, grace_seconds=self.sweep_seconds)
                 if ids:
                     jobs.touch(ids)
-                # Periodic work (mail held back by batching, the daily digest): queued here
-                # rather than by Huey's periodic tasks, so it runs wherever jobs run, with the
-                # in-process default too; the database lets one worker only queue each run.
-                notifications.tick(self.settings.options[notifications.OPTIONS_KEY])
             finally:
                 db.session.remove()
         if ids:
             log.info("Sending %d overdue job(s) again.", len(ids))
             self.send(ids)
+        self.tick()
         return len(ids)
+
+    def tick(self) -> None:
+        """Periodic work (mail held back by batching, the daily digest), queued at each sweep
+        rather than by Huey's periodic tasks, so it runs wherever jobs run, the in-process
+        default included; the database lets one worker only queue each run. A failure here
+        is logged and tried again at the next sweep."""
+        with self.app.app_context():
+            try:
+                notifications.tick(self.settings.options[notifications.OPTIONS_KEY])
+            except Exception as error:  # noqa: BLE001 - the database is down, or a bug: say so, go on
+                db.session.rollback()
+                log.warning("Periodic mail work failed (%s); trying again at the next sweep.", _reason(error),
+                            exc_info=None if availability.unavailable(error) else error)
+            finally:
+                db.session.remove()
 
     def start_threads(self) -> None:
         """Start the in-process workers (once per process), if this app runs any. Called
