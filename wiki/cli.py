@@ -18,7 +18,7 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    render_history, import_markdown, load_starter, jobs_worker):
+                    render_history, import_markdown, load_starter, jobs_worker, mail_tick):
         app.cli.add_command(command)
 
 
@@ -74,8 +74,10 @@ def search_reindex() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--with-password-hashes", is_flag=True,
               help="Include password hashes, so that users keep their passwords (keep the export private).")
+@click.option("--with-emails", is_flag=True,
+              help="Include users' mail addresses, which are private to each user (keep the export private).")
 @with_appcontext
-def export_command(directory: Path, with_password_hashes: bool) -> None:
+def export_command(directory: Path, with_password_hashes: bool, with_emails: bool) -> None:
     """Write every page, its whole history, and the users to DIRECTORY (new or empty).
 
     The format is described in docs/backup.md.
@@ -83,12 +85,13 @@ def export_command(directory: Path, with_password_hashes: bool) -> None:
     from wiki.services import backup
 
     try:
-        summary = backup.export_wiki(directory, with_password_hashes=with_password_hashes)
+        summary = backup.export_wiki(directory, with_password_hashes=with_password_hashes, with_emails=with_emails)
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     hashes = "with" if with_password_hashes else "without"
     click.echo(f"Exported {summary.pages} pages ({summary.revisions} revisions) and "
-               f"{summary.users} users ({hashes} password hashes) to {directory}.")
+               f"{summary.users} users ({hashes} password hashes) to {directory}."
+               + (" Their mail addresses are included." if with_emails else ""))
 
 
 @click.command("import")
@@ -267,3 +270,17 @@ def jobs_worker(threads: int) -> None:
         jobqueue.run_worker(current_app._get_current_object(), threads)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+
+
+@click.command("mail-tick")
+@with_appcontext
+def mail_tick() -> None:
+    """Queue the mail that is due now: changes held back by batching, the daily digest.
+
+    Every job worker does this at each sweep; run it from cron only when no worker runs
+    (JOBS_QUEUE_URL=immediate)."""
+    from wiki.jobqueue import queue_of
+    from wiki.services import notifications
+
+    queued = notifications.tick(queue_of(current_app).settings.options[notifications.OPTIONS_KEY])
+    click.echo("Queued: " + (", ".join(queued) if queued else "nothing was due") + ".")

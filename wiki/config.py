@@ -45,6 +45,9 @@ class Defaults:
     SAVES_PER_USER = "30 per minute; 600 per hour"
     PREVIEWS_PER_USER = "60 per minute; 1000 per hour"  # each renders up to MAX_PAGE_BYTES
     COMPLETIONS_PER_USER = "120 per minute; 3000 per hour"  # the editor's [[ completions (issue 18)
+    # "Forgot password?" requests (each may send a mail), per network address and per account
+    PASSWORD_RESETS_PER_IP = "5 per 15 minutes; 20 per day"
+    PASSWORD_RESETS_PER_ACCOUNT = "3 per hour"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -70,6 +73,19 @@ class Defaults:
     JOBS_LEASE_SECONDS = 60  # a running job whose worker is silent this long is taken over
     JOBS_SWEEP_SECONDS = 30  # how often workers look for jobs to send again
     JOBS_BATCH = 100  # pages per transaction of a fan-out job
+
+    # --- Mail (issue 15: notifications, address verification, password reset) ---
+    # None: no mail at all; notifications are shown in the app only. "smtp://host:587?starttls=1",
+    # "smtp://user:password@host:25" or "smtps://host:465" (TLS from the start). Needs
+    # PUBLIC_URL (links in mail are absolute) and MAIL_FROM. Mail is sent by jobs, retried.
+    MAIL_URL = None
+    MAIL_FROM = None  # the sender, e.g. "wiki@example.org" or "Nexus <wiki@example.org>"
+    MAIL_USERNAME = None  # instead of the user and password in MAIL_URL
+    MAIL_PASSWORD = None
+    MAIL_STARTTLS = None  # True/False overrides MAIL_URL's ?starttls=
+    MAIL_TIMEOUT = 10  # seconds per SMTP connection
+    MAIL_BATCH_MINUTES = 15  # "immediate" mail: at most one mail per page per this many minutes
+    MAIL_DIGEST_HOUR = 7  # the daily digest goes out at the first sweep after this hour (UTC)
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SITE_NAME = "Nexus"

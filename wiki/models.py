@@ -284,3 +284,99 @@ class FileLink(db.Model):
     target_key: Mapped[str] = mapped_column(String(255))  # the page holding the file; "" = the source page
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))
+# --- Issue 15: watching pages, notifications, mail -------------------------------------------
+
+
+class UserPreferences(db.Model):
+    """An account's mail address and notification choices; a missing row means the defaults
+    (no address, mail "immediate", auto-watch on). Kept beside ``users`` so an address is
+    never loaded where only the account is (page views, lists of authors)."""
+
+    __tablename__ = "user_preferences"
+    __table_args__ = (Index("ix_user_preferences_feed_token", "feed_token", unique=True),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))  # never shown to other users
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: not verified yet
+    mail: Mapped[str] = mapped_column(String(16), default="immediate")  # immediate, daily, never
+    auto_watch: Mapped[bool] = mapped_column(default=True)  # watch pages one creates or edits
+    # sha256 of the private watchlist feed's key; None: no feed (revoked or never made)
+    feed_token: Mapped[str | None] = mapped_column(String(64))
+    watchlist_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # "mark all seen"
+
+
+class Watch(db.Model):
+    """A user watching one page (``page_id``) or every title starting with ``prefix`` (a
+    title key, e.g. "concepts/")."""
+
+    __tablename__ = "watches"
+    __table_args__ = (
+        UniqueConstraint("user_id", "page_id", name="uq_watches_user_page"),
+        UniqueConstraint("user_id", "prefix", name="uq_watches_user_prefix"),
+        Index("ix_watches_page_id", "page_id"),  # a page's watchers, for the fan-out
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    prefix: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    page: Mapped[Page | None] = relationship()
+
+
+class Notification(db.Model):
+    """Something that happened that one user is told about: in the app (until read) and,
+    per their preference, by mail (``mail``: "no", "due" or "sent")."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at"),  # the header's unread count
+        Index("ix_notifications_user_created", "user_id", "created_at"),  # the list, newest first
+        Index("ix_notifications_mail_user", "mail", "user_id"),  # mail still to send
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # edit, mention, rename, delete, restore
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(255))  # the page's title when it happened
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    number: Mapped[int | None]  # the revision it is about, if any
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mail: Mapped[str] = mapped_column(String(8), default="no")
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    page: Mapped[Page | None] = relationship()
+
+
+class PageEvent(db.Model):
+    """A delete or restore of a page: who, when, why. Shown in recent changes beside the
+    revisions (which a delete or restore does not make)."""
+
+    __tablename__ = "page_events"
+    __table_args__ = (Index("ix_page_events_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # delete, restore
+    title: Mapped[str] = mapped_column(String(255))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ScheduledRun(db.Model):
+    """A periodic job that was queued for one slot (e.g. the digest of 2026-12-01): the
+    primary key lets exactly one of several workers queue it."""
+
+    __tablename__ = "scheduled_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

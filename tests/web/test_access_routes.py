@@ -67,6 +67,25 @@ EXPECTED = {
     ("files.delete", "POST"): "edit_page",
     ("files.restore", "POST"): "admin",
     ("files.all_files", "GET"): "read",
+    ("auth.verify_email", "GET"): "public",
+    ("auth.forgot", "GET"): "public",
+    ("auth.forgot", "POST"): "public",
+    ("auth.reset", "GET"): "public",
+    ("auth.reset", "POST"): "public",
+    ("watch.watch", "POST"): "account",
+    ("watch.watchlist", "GET"): "account",
+    ("watch.mark_seen", "POST"): "account",
+    ("watch.watch_prefix", "POST"): "account",
+    ("watch.unwatch", "POST"): "account",
+    ("watch.feed_key", "POST"): "account",
+    ("watch.watchlist_feed", "GET"): "public",
+    ("watch.notifications_list", "GET"): "account",
+    ("watch.open_notification", "GET"): "account",
+    ("watch.mark_read", "POST"): "account",
+    ("watch.preferences_page", "GET"): "account",
+    ("watch.preferences_page", "POST"): "account",
+    ("watch.unsubscribe", "GET"): "public",
+    ("watch.unsubscribe", "POST"): "public",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
@@ -130,7 +149,7 @@ def world(app):
 def url_for_rule(rule, world, title: str) -> str:
     sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
               "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css",
-              "digest": "0" * 16}
+              "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1"}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
 
 

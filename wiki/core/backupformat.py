@@ -40,6 +40,8 @@ class UserRecord:
     active: bool
     created_at: datetime
     password_hash: str | None  # None: exported without it
+    email: str | None = None  # only in an export made with the addresses (--with-emails)
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,12 @@ def _users(value: Any, roles: set[str]) -> list[UserRecord]:
         password_hash = entry.get("password_hash")
         _expect(password_hash is None or (isinstance(password_hash, str) and 0 < len(password_hash) <= 255),
                 at, "'password_hash' must be a string of at most 255 characters")
-        users.append(UserRecord(name, role, active, _time(entry, "created_at", at), password_hash))
+        email = entry.get("email")
+        _expect(email is None or (isinstance(email, str) and 0 < len(email) <= 254 and "@" in email),
+                at, "'email' must be a mail address of at most 254 characters")
+        verified = entry.get("email_verified", False)
+        _expect(isinstance(verified, bool), at, "'email_verified' must be true or false")
+        users.append(UserRecord(name, role, active, _time(entry, "created_at", at), password_hash, email, verified))
     return users
 
 

@@ -30,7 +30,7 @@ import redis
 from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
 from wiki.services import files  # noqa: F401 - registers the file job handlers (variants, re-rendering)
-from wiki.services import availability, jobs
+from wiki.services import availability, jobs, notifications  # notifications: its job handlers too
 
 EXTENSION = "nexus.jobqueue"
 log = logging.getLogger("nexus.jobs")
@@ -83,7 +83,23 @@ class Queue:
         if ids:
             log.info("Sending %d overdue job(s) again.", len(ids))
             self.send(ids)
+        self.tick()
         return len(ids)
+
+    def tick(self) -> None:
+        """Periodic work (mail held back by batching, the daily digest), queued at each sweep
+        rather than by Huey's periodic tasks, so it runs wherever jobs run, the in-process
+        default included; the database lets one worker only queue each run. A failure here
+        is logged and tried again at the next sweep."""
+        with self.app.app_context():
+            try:
+                notifications.tick(self.settings.options[notifications.OPTIONS_KEY])
+            except Exception as error:  # noqa: BLE001 - the database is down, or a bug: say so, go on
+                db.session.rollback()
+                log.warning("Periodic mail work failed (%s); trying again at the next sweep.", _reason(error),
+                            exc_info=None if availability.unavailable(error) else error)
+            finally:
+                db.session.remove()
 
     def start_threads(self) -> None:
         """Start the in-process workers (once per process), if this app runs any. Called
@@ -154,7 +170,8 @@ def register(app: Flask) -> Queue:
         app=app, huey=huey, kind=kind,
         settings=jobs.Settings(lease_seconds=int(config["JOBS_LEASE_SECONDS"]),
                                max_attempts=int(config["JOBS_MAX_ATTEMPTS"]),
-                               batch=int(config["JOBS_BATCH"])),
+                               batch=int(config["JOBS_BATCH"]),
+                               options={notifications.OPTIONS_KEY: notifications.settings_from(config)}),
         threads=int(config["JOBS_WORKER_THREADS"]), sweep_seconds=float(config["JOBS_SWEEP_SECONDS"]),
     )
 

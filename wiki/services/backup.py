@@ -34,7 +34,7 @@ from wiki.extensions import db
 from wiki.core.markup import extract_headings
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
-from wiki.models import ROLES, FileLink, Link, Page, Revision, User, utcnow
+from wiki.models import ROLES, FileLink, Link, Page, Revision, User, UserPreferences, utcnow
 from wiki.services import rendering, search
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
@@ -58,7 +58,7 @@ ImportSummary = ExportSummary
 
 # --- Export ----------------------------------------------------------------------------------
 
-def export_wiki(target: Path, with_password_hashes: bool = False) -> ExportSummary:
+def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: bool = False) -> ExportSummary:
     """Write every page (live, deleted, redirects) with its full history, and every user, to
     ``target``, which must be missing or empty. Raises InvalidInput for a bad target.
 
@@ -113,11 +113,16 @@ def export_wiki(target: Path, with_password_hashes: bool = False) -> ExportSumma
         (target / folders[page_id] / PAGE_FILE).write_bytes(dump_json(page))
 
     users = []
+    # Mail addresses are private (issue 15): like password hashes, only when asked for.
+    addresses = {prefs.user_id: prefs for prefs in db.session.scalars(select(UserPreferences))} if with_emails else {}
     for user in db.session.scalars(select(User).order_by(User.id)):
         record = {"username": user.username, "role": user.role, "active": user.active,
                   "created_at": format_time(user.created_at)}
         if with_password_hashes:
             record["password_hash"] = user.password_hash
+        if (prefs := addresses.get(user.id)) is not None and prefs.email:
+            record["email"] = prefs.email
+            record["email_verified"] = prefs.email_verified_at is not None
         users.append(record)
     manifest = {
         "format": FORMAT,
@@ -241,6 +246,10 @@ def _write_users(export: Export) -> dict[str, User]:
         db.session.add(user)
         by_key[user.username_key] = user
     db.session.flush()
+    for record in export.users:
+        if record.email:
+            db.session.add(UserPreferences(user_id=by_key[username_key(record.username)].id, email=record.email,
+                                           email_verified_at=utcnow() if record.email_verified else None))
     return by_key
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from wiki.extensions import db
-from wiki.models import Page, Revision, User
+from wiki.models import Page, PageEvent, Revision, User
 from wiki.services.pages import LISTED_COLUMNS
 
 
@@ -16,8 +16,10 @@ class ChangeFilter:
     prefix: str = ""  # title prefix, e.g. "concepts/" (any letter case, '_' as space)
 
 
-def recent_changes(filters: ChangeFilter, page_number: int = 1, per_page: int = 50) -> tuple[list[Revision], bool]:
-    """One page of revisions of live pages, newest first, and whether older ones follow."""
+def recent_changes(filters: ChangeFilter, page_number: int = 1, per_page: int = 50,
+                   events: bool = False) -> tuple[list[Revision | PageEvent], bool]:
+    """One page of revisions of live pages, newest first, and whether older ones follow;
+    with ``events``, deletes and restores (``PageEvent``) among them."""
     query = (
         select(Revision)
         .join(Page, Page.id == Revision.page_id)
@@ -32,5 +34,21 @@ def recent_changes(filters: ChangeFilter, page_number: int = 1, per_page: int = 
     prefix = " ".join(filters.prefix.replace("_", " ").split(" ")).casefold().lstrip()
     if prefix:
         query = query.where(Page.title_key.startswith(prefix, autoescape=True))
-    rows = db.session.scalars(query.limit(per_page + 1).offset((page_number - 1) * per_page)).all()
-    return list(rows[:per_page]), len(rows) > per_page
+    if not events:
+        rows = db.session.scalars(query.limit(per_page + 1).offset((page_number - 1) * per_page)).all()
+        return list(rows[:per_page]), len(rows) > per_page
+    # Deletes and restores make no revision: their page events are merged in by time. Both
+    # lists are read up to the end of the page asked for, then cut (page numbers stay small).
+    upto = page_number * per_page + 1
+    revisions = db.session.scalars(query.limit(upto)).all()
+    logged = select(PageEvent).options(joinedload(PageEvent.actor)).order_by(PageEvent.created_at.desc(),
+                                                                               PageEvent.id.desc())
+    if filters.user is not None:
+        logged = logged.where(PageEvent.actor_id == filters.user.id)
+    if prefix:
+        logged = logged.join(Page, Page.id == PageEvent.page_id).where(
+            Page.title_key.startswith(prefix, autoescape=True))
+    merged = sorted([*revisions, *db.session.scalars(logged.limit(upto)).all()],
+                    key=lambda row: row.created_at, reverse=True)
+    rows = merged[(page_number - 1) * per_page:upto]
+    return rows[:per_page], len(rows) > per_page

@@ -19,7 +19,7 @@ know no queue library). A worker then ``run``s a job by id:
 Jobs take ids and keys, never objects, and load what they need when they run.
 """
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -38,6 +38,9 @@ class Settings:
     lease_seconds: int = 60
     max_attempts: int = 5
     batch: int = 100
+    # Settings handlers need beyond these, by handler module (e.g. "notifications": its mail
+    # settings), made from the app's configuration by the queue layer: services read no config.
+    options: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def handler(kind: str):

@@ -6,8 +6,8 @@ from sqlalchemy.exc import IntegrityError
 
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_source, redirect_target
-from wiki.models import Link, Page, Revision, User
-from wiki.services import availability, fanout, jobs, rendering, search
+from wiki.models import AuditEvent, Link, Page, PageEvent, Revision, User
+from wiki.services import availability, fanout, jobs, notifications, rendering, search
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import write_revision
 from wiki.core.titles import InvalidTitle, Title, canonical_key
@@ -64,6 +64,7 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
         # Links to the new title turn blue; to the old one they follow the redirect left there
         # (writing it queued their re-rendering already) or turn red.
         fanout.queue_rerender({new_key} if leave else {old_key, new_key})
+        notifications.queue_page_event(page, "rename", actor, summary=f"was “{old_title}”")
         availability.commit(f"the rename of “{old_title}”", committer=jobs.commit, keep_loaded=False)
     except (IntegrityError, StaleRevision):
         db.session.rollback()
@@ -84,23 +85,48 @@ def _count_linking(key: str, page_id: int) -> int:
     )
 
 
-def delete_page(page: Page, actor: User) -> None:
-    """Hide a page: its history is kept and an admin can restore it; links to it turn red."""
+MAX_REASON_LENGTH = 300
+
+
+def _trace(page: Page, kind: str, actor: User | None, reason: str = "") -> None:
+    """What a delete or restore leaves, in its transaction: a page event (recent changes),
+    an audit event, and a job telling the page's watchers."""
+    db.session.add(PageEvent(page_id=page.id, kind=kind, title=page.title, actor_id=actor.id if actor else None,
+                             reason=reason))
+    db.session.add(AuditEvent(actor_id=actor.id if actor else None, action=f"page_{kind}", target=page.title[:255],
+                              detail=reason[:500]))
+    notifications.queue_page_event(page, kind, actor, summary=reason)
+
+
+def clean_reason(reason: str) -> str:
+    """A delete's reason, on one line; raises InvalidInput when too long."""
+    text = " ".join((reason or "").split())
+    if len(text) > MAX_REASON_LENGTH:
+        raise InvalidInput(f"A reason has at most {MAX_REASON_LENGTH} characters.", field="reason")
+    return text
+
+
+def delete_page(page: Page, actor: User | None, reason: str = "") -> None:
+    """Hide a page: its history is kept and an admin can restore it; links to it turn red.
+    Recorded in recent changes and the audit log with ``reason``; watchers are told."""
+    reason = clean_reason(reason)
     title = page.title
     page.deleted = True
     search.unindex_page(page)
     fanout.queue_rerender({page.title_key})
+    _trace(page, "delete", actor, reason)
     availability.commit(f"the deletion of “{title}”", committer=jobs.commit, keep_loaded=False)
 
 
-def restore_page(page: Page, actor: User) -> None:
-    """Bring a deleted page back; links to it turn blue again."""
+def restore_page(page: Page, actor: User | None) -> None:
+    """Bring a deleted page back; links to it turn blue again. Recorded like a delete."""
     page.deleted = False
     db.session.flush()
     revision = page.current_revision
     rendering.apply(revision, rendering.render(page.title, revision.source))
     search.index_page(page, revision)
     fanout.queue_rerender({page.title_key})
+    _trace(page, "restore", actor)
     availability.commit(f"the restoration of “{page.title}”", committer=jobs.commit, keep_loaded=False)
 
 

@@ -77,6 +77,23 @@ RULES: dict[str, str | dict[str, str]] = {
     "files.delete": "edit_page",
     "files.restore": "admin",
     "files.all_files": "read",
+    # issue 15: watching and notifications are one's own; links mailed to users carry their
+    # own signed token (feed key, unsubscribe, verification, reset) and work without a login
+    "watch.watch": "account",
+    "watch.watchlist": "account",
+    "watch.mark_seen": "account",
+    "watch.watch_prefix": "account",
+    "watch.unwatch": "account",
+    "watch.feed_key": "account",
+    "watch.watchlist_feed": "public",
+    "watch.notifications_list": "account",
+    "watch.open_notification": "account",
+    "watch.mark_read": "account",
+    "watch.preferences_page": "account",
+    "watch.unsubscribe": "public",
+    "auth.verify_email": "public",
+    "auth.forgot": "public",
+    "auth.reset": "public",
 }
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form

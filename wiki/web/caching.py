@@ -48,7 +48,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
 
-from wiki.web import access, hosts, outages
+from wiki.web import access, hosts, inbox, outages
 from wiki.services.availability import unavailable
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
@@ -148,12 +148,14 @@ def _static_version(endpoint: str, values: dict) -> None:
             values["v"] = version
 
 
-def _viewer() -> str:
-    """Who is looking, as far as the page's bytes depend on it."""
+def _viewer(page=None) -> str:
+    """Who is looking, as far as the page's bytes depend on it (for a logged-in user also
+    their unread count and whether they watch the page: wiki.web.inbox)."""
     if not current_user.is_authenticated:
         return "anonymous"
     token = session.get("csrf_token") or ""
-    return f"{current_user.get_id()}:{current_user.role}:{current_user.username}:{_digest(token.encode(), 8)}"
+    return (f"{current_user.get_id()}:{current_user.role}:{current_user.username}:{_digest(token.encode(), 8)}:"
+            f"{inbox.viewer_state(page)}")
 
 
 def not_modified(kind: str, page, revision, *extra):
@@ -167,8 +169,8 @@ def not_modified(kind: str, page, revision, *extra):
         return None  # a flashed message is shown once: always render, never validate
     author = revision.author.username if revision.author_id is not None and revision.author else ""
     etag = _etag(kind, page.id, page.title, page.protection, page.current_revision_id, revision.id,
-                 revision.number, revision.html, revision.toc, author, _viewer(), *extra,
-                 _parents_state(breadcrumb_parents(page.title)))
+                  revision.number, revision.html, revision.toc, author, _viewer(page), *extra,
+                  _parents_state(breadcrumb_parents(page.title)))
     modified = max(revision.created_at, versions().built).replace(microsecond=0)
     g.nexus_validators = (etag, modified)
     return _answer(etag, modified)

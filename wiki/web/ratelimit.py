@@ -28,6 +28,8 @@ LIMITS = {
     "PREVIEWS_PER_USER": "previews",
     "FILE_UPLOADS_PER_USER": "file uploads",
     "COMPLETIONS_PER_USER": "link completions",
+    "PASSWORD_RESETS_PER_IP": "password reset requests from your network address",
+    "PASSWORD_RESETS_PER_ACCOUNT": "password reset requests for this account",
 }
 
 

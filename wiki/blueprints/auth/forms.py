@@ -1,7 +1,7 @@
 """Account forms."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from wiki.services.users import MAX_PASSWORD_LENGTH
 
@@ -24,6 +24,8 @@ class RegisterForm(FlaskForm):
         DataRequired(message="Repeat the password."),
         EqualTo("password", message="The two passwords differ.")],
         render_kw={"autocomplete": "new-password"})
+    email = StringField("Mail address (optional)", validators=[Optional(), Length(max=254)],
+                        render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"})
     next = HiddenField()
     invite = HiddenField()
 
@@ -42,3 +44,25 @@ class PasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Field-less: gives the logout button its CSRF token."""
+
+
+class EmailForm(FlaskForm):
+    """The account's mail address; empty removes it."""
+    email = StringField("Mail address", validators=[Length(max=254)],
+                        render_kw={"autocomplete": "email", "type": "email", "inputmode": "email"})
+
+
+class ForgotForm(FlaskForm):
+    account = StringField("Username or mail address", validators=[
+        DataRequired(message="Give your username or your mail address."), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password", validators=[
+        DataRequired(message="Choose a new password."), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField("Repeat the new password", validators=[
+        DataRequired(message="Repeat the new password."),
+        EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"})

@@ -40,7 +40,7 @@ def recent():
     name = request.args.get("user", "").strip()
     user = _user_or_404(name) if name else None
     number = int_arg("page", 1) or 1
-    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"])
+    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"], events=True)
     return render_template("changes/recent.html", rows=rows, filters=_filters(user), username=name,
                            **_page_urls(number, more))
 
@@ -49,7 +49,7 @@ def recent():
 def contributions(name):
     user = _user_or_404(name)
     number = int_arg("page", 1) or 1
-    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"])
+    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"], events=True)
     return render_template("changes/contributions.html", user=user, rows=rows, filters=_filters(user),
                            **_page_urls(number, more))
 

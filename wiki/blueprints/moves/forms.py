@@ -14,3 +14,8 @@ class RenameForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Field-less: a confirmation button's CSRF token (delete, restore)."""
+
+
+class DeleteForm(FlaskForm):
+    reason = StringField("Reason (shown in recent changes and told to the page's watchers)",
+                         validators=[Length(max=300, message="A reason has at most 300 characters.")])

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from wiki.web import outages
 
-from wiki.blueprints.moves.forms import ConfirmForm, RenameForm
+from wiki.blueprints.moves.forms import ConfirmForm, DeleteForm, RenameForm
 from wiki.web.lookup import live_page, load
 from wiki.services import moves
 from wiki.services import pages as page_service
@@ -49,13 +49,15 @@ def rename(title):
 @bp.route("/wiki/<path:title>/-/delete", methods=["GET", "POST"])
 def delete(title):
     page, response = live_page(title, "moves.delete")
-    form = ConfirmForm()
+    form = DeleteForm()
     if not form.is_submitted():
         return response or render_template("moves/delete.html", page=page, form=form)
     if not form.validate():
-        abort(400, description="The form is damaged; reload the page and try again.")
+        if form.csrf_token.errors:
+            abort(400, description="The form is damaged; reload the page and try again.")
+        return render_template("moves/delete.html", page=page, form=form), 400
     title = page.title  # read before the commit, which expires the page
-    moves.delete_page(page, current_user)
+    moves.delete_page(page, current_user._get_current_object(), reason=form.reason.data or "")
     flash(f"“{title}” was deleted. Its history is kept; an administrator can restore it.", "success")
     return redirect(wiki_url("pages.view", title), code=303)
 
@@ -83,7 +85,7 @@ def delete_unavailable(problem: outages.Problem):
         outages.flash_problem(problem, f"“{page.title}” was not deleted; confirm again in a few seconds.")
     else:
         outages.flash_problem(problem, "Confirm again only if the page is still there.")
-    return render_template("moves/delete.html", page=page, form=ConfirmForm(), outage=problem)
+    return render_template("moves/delete.html", page=page, form=DeleteForm(), outage=problem)
 
 
 @bp.post("/wiki/<path:title>/-/restore")
@@ -95,6 +97,6 @@ def restore(title):
     if deleted is None:
         abort(404, description=f"There is no deleted page called “{display}”.")
     title = deleted.title  # read before the commit, which expires the page
-    moves.restore_page(deleted, current_user)
+    moves.restore_page(deleted, current_user._get_current_object())
     flash(f"“{title}” was restored.", "success")
     return redirect(wiki_url("pages.view", title), code=303)
