@@ -25,7 +25,7 @@ from wiki.services import users as user_service
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
-TABLES = ("jobs", "search_index", "links", "revisions", "pages", "audit_events", "invitations", "users")
+TABLES = ("webhook_deliveries", "webhooks", "api_tokens", "jobs", "search_index", "links", "revisions", "pages", "audit_events", "invitations", "users")
 
 
 def pytest_configure(config):

@@ -98,3 +98,15 @@ class Defaults:
     # may be absent; a folder set here must exist. NEXUS_STARTER_CONTENT=false turns it off.
     STARTER_CONTENT = True
     STARTER_CONTENT_DIR = None
+
+    # --- The JSON API and webhooks (issue 17; docs/api.md) ---
+    # Requests to /api/ per bearer token (or per logged-in user, or per address for visitors).
+    API_REQUESTS = "300 per minute; 5000 per hour"
+    # Origins allowed to call /api/ from other sites' JavaScript (CORS), e.g.
+    # ["https://app.example.org"]; empty: none. Credentials (the session cookie) are never
+    # sent cross-origin: other sites authenticate with bearer tokens.
+    CORS_ORIGINS = []
+    # Webhook targets on loopback, private, link-local or reserved addresses are refused
+    # (SSRF protection) unless this is true (e.g. a receiver on the same machine).
+    WEBHOOKS_ALLOW_PRIVATE = False
+    WEBHOOKS_TIMEOUT = 10  # seconds to connect and to wait for the receiver's answer

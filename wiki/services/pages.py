@@ -318,3 +318,30 @@ def save_section(
     edit = Edit.make(Title(page.title, page.title_key), body, summary, max_bytes=max_bytes,
                      base_revision=base_revision, minor=minor)
     return save_edit(edit, author, max_bytes=max_bytes)
+
+
+# --- Issue 17: keyset listings for the JSON API (cursor pagination, stable under writes) ---
+
+def list_pages(prefix: str = "", after_key: str | None = None, limit: int = 50) -> tuple[list[Page], bool]:
+    """Live pages in title-key order whose key starts with ``prefix`` (any spelling, '_' as
+    space), after ``after_key``; and whether more follow. One index range scan on title_key."""
+    key_prefix = " ".join(prefix.replace("_", " ").split(" ")).casefold().lstrip()
+    query = (select(Page).options(joinedload(Page.current_revision).joinedload(Revision.author))
+             .where(Page.deleted.is_(False)).order_by(Page.title_key))
+    if key_prefix:
+        query = query.where(Page.title_key.startswith(key_prefix, autoescape=True))
+    if after_key is not None:
+        query = query.where(Page.title_key > after_key)
+    rows = db.session.scalars(query.limit(limit + 1)).unique().all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+def revisions_before(page: Page, before: int | None, limit: int) -> tuple[list[Revision], bool]:
+    """The page's revisions numbered below ``before`` (None: from the newest), newest first,
+    without their source; and whether older ones follow."""
+    query = (select(Revision).options(load_only(*LISTED_COLUMNS), joinedload(Revision.author))
+             .where(Revision.page_id == page.id).order_by(Revision.number.desc()))
+    if before is not None:
+        query = query.where(Revision.number < before)
+    rows = db.session.scalars(query.limit(limit + 1)).all()
+    return list(rows[:limit]), len(rows) > limit

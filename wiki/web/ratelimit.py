@@ -26,6 +26,7 @@ LIMITS = {
     "REGISTRATIONS_PER_IP": "registrations from your network address",
     "SAVES_PER_USER": "saves",
     "PREVIEWS_PER_USER": "previews",
+    "API_REQUESTS": "API requests",
 }
 
 
