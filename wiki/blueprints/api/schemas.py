@@ -2,14 +2,22 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from wiki.core.edits import MAX_SUMMARY_LENGTH
 from wiki.core.titles import MAX_TITLE_LENGTH
 
-Cursor = Annotated[str | None, Field(default=None, min_length=1, max_length=1024,
-                                     description="`next_cursor` of the previous page")]
+Cursor = Annotated[Annotated[str, Field(min_length=1, max_length=1024)] | None,
+                   Field(default=None, description="`next_cursor` of the previous page")]
 Limit = Annotated[int, Field(default=50, ge=1, le=100, description="Items per page")]
+
+
+def _integral(value):
+    """JSON Schema counts 3.0 as an integer; strict pydantic would not."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
+
+
+Number = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_integral)]  # a revision number
 
 
 class Strict(BaseModel):
@@ -36,10 +44,9 @@ class HistoryQuery(Strict):
 
 
 class DiffQuery(Strict):
-    from_: Annotated[int | None, Field(default=None, alias="from", ge=1, le=2**31 - 1,
-                                       description="Older revision (default: the one before `to`)")] = None
-    to: Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1,
-                                    description="Newer revision (default: the current one)")] = None
+    from_: Annotated[Number | None, Field(default=None, alias="from",
+                                          description="Older revision (default: the one before `to`)")] = None
+    to: Annotated[Number | None, Field(default=None, description="Newer revision (default: the current one)")] = None
 
 
 class SearchQuery(Strict):
@@ -51,8 +58,8 @@ class SearchQuery(Strict):
 
 class ChangesQuery(Strict):
     prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this")] = ""
-    user: Annotated[str | None, Field(default=None, min_length=1, max_length=64,
-                                      description="Only changes by this user")] = None
+    user: Annotated[Annotated[str, Field(min_length=1, max_length=64)] | None,
+                    Field(default=None, description="Only changes by this user")] = None
     hide_minor: Annotated[bool, Field(description="Leave out minor edits")] = False
     limit: Limit = 50
     cursor: Cursor = None
@@ -73,8 +80,8 @@ class PageUpdate(Strict):
     body: PageText
     summary: Summary = ""
     minor: bool = False
-    base_revision: Annotated[int | None, Field(
-        default=None, ge=1, le=2**31 - 1,
+    base_revision: Annotated[Number | None, Field(
+        default=None,
         description="The revision your text is based on (as the web editor sends it). If the page "
                     "moved on since, your change is merged three-way; overlapping changes answer 409. "
                     "Give this or an If-Match header.")] = None

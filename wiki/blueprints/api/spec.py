@@ -10,7 +10,7 @@ go into ``components.schemas`` unchanged.
 import re
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import get_args
+from typing import Annotated, get_args, get_origin
 
 from flask import Flask, current_app, request
 from pydantic import BaseModel, ValidationError
@@ -20,6 +20,7 @@ from wiki.core.errors import InvalidInput
 from wiki.web.access import level_for
 
 REF = "#/components/schemas/{model}"
+MAX_HEADER_LENGTH = 200
 INT_RE = re.compile(r"-?\d{1,18}")
 
 ERROR_TEXT = {
@@ -31,6 +32,7 @@ ERROR_TEXT = {
     409: "The page changed and the changes overlap (edit-conflict), or the title is taken",
     412: "The If-Match header names no revision of this page",
     413: "The request or the page body is too large",
+    414: "The URL is longer than the HTTP server accepts (answered before the wiki sees it)",
     415: "The body must be application/json",
     422: "The request fits the schema but breaks the wiki's rules (e.g. a character no title may have)",
     429: "Too many requests with this token; see Retry-After",
@@ -79,6 +81,9 @@ def operation(summary: str, tag: str, responses: dict[int, Response], query=None
     def decorate(view):
         @wraps(view)
         def wrapper(**kwargs):
+            for name in op.headers:
+                if len(request.headers.get(name, "")) > MAX_HEADER_LENGTH:
+                    raise InvalidRequest([{"field": name, "message": f"longer than {MAX_HEADER_LENGTH} characters"}])
             if op.query is not None:
                 kwargs["query"] = _validate(op.query, _query_values(op.query), "query")
             if op.body is not None:
@@ -100,7 +105,7 @@ def _query_values(model: type[BaseModel]) -> dict:
         if key not in request.args:
             continue
         raw = request.args[key]
-        kinds = {info.annotation, *get_args(info.annotation)}
+        kinds = _kinds(info.annotation)
         if int in kinds and INT_RE.fullmatch(raw):
             values[key] = int(raw)
         elif bool in kinds and raw in ("true", "false"):
@@ -108,6 +113,15 @@ def _query_values(model: type[BaseModel]) -> dict:
         else:
             values[key] = raw
     return values
+
+
+def _kinds(annotation) -> set:
+    """The plain types a (possibly Annotated, possibly optional) annotation admits."""
+    if get_origin(annotation) is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if get_args(annotation):
+        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
+    return {annotation}
 
 
 def _json_body():
@@ -217,7 +231,7 @@ def document(app: Flask, prefix: str = "/api/v1/") -> dict:
                 parameters += _query_parameters(op.query, components)
             for name, description in op.headers.items():
                 parameters.append({"name": name, "in": "header", "required": False,
-                                   "schema": {"type": "string", "maxLength": 200}, "description": description})
+                                   "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH}, "description": description})
             responses = {}
             for status, answer in op.responses.items():
                 entry = {"description": answer.description}
@@ -233,8 +247,11 @@ def document(app: Flask, prefix: str = "/api/v1/") -> dict:
                     entry["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                                         for name, text in answer.headers.items()}
                 responses[str(status)] = entry
-            for status in op.errors:
-                entry = {"description": ERROR_TEXT[status], "content": {MEDIA_TYPE: {"schema": problem_ref}}}
+            errors = op.errors + ((414,) if op.query is not None else ())
+            for status in sorted(errors):
+                entry = {"description": ERROR_TEXT[status]}
+                if status != 414:  # gunicorn's own answer: not ours to shape
+                    entry["content"] = {MEDIA_TYPE: {"schema": problem_ref}}
                 if status in (429, 503):
                     entry["headers"] = {"Retry-After": {"description": "Seconds to wait",
                                                         "schema": {"type": "string"}}}

@@ -3,6 +3,7 @@ call a service, answer a model. Errors are problem documents (wiki.web.errors)."
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.routing import PathConverter
 
 from wiki.blueprints.api import schemas as s
 from wiki.blueprints.api.spec import WRITE_ERRORS, Response, document, operation
@@ -23,8 +24,20 @@ from wiki.web.lookup import find
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # wiki.web.apiauth checks CSRF itself, for cookie sessions only
 
+
+class TitleConverter(PathConverter):
+    """A title in an API path: like ``path``, but no segment may be "-" (no title has one: it
+    separates a page from its actions), so ``PUT /pages/A/-/history`` is a 405, not an
+    update of a page called "A/-/history"."""
+
+    regex = r"(?:[^/-][^/]*|-[^/]+)(?:/(?:[^/-][^/]*|-[^/]+))*"
+    part_isolating = False
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("title", TitleConverter))
+
 V1 = "/api/v1"
-PAGE = f"{V1}/pages/<path:title>"
+PAGE = f"{V1}/pages/<title:title>"
 
 
 # OpenAPI links from a page in an answer to what a client does next (schemathesis' stateful
