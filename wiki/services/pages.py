@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, rendering, search
+from wiki.services import availability, fanout, jobs, rendering, search, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -197,6 +197,7 @@ def _save_once(edit: Edit, author: User | None, max_bytes: int, merge: bool) -> 
     except StaleRevision:
         jobs.discard()
         raise _Raced() from None
+    webhooks.emit("page.saved", page, author, revision=revision.number)  # delivered by a job, after the commit
     # Everything the answer shows is read now: after the commit nothing may fail, or a saved
     # revision would be reported as an error. A connection lost during the COMMIT itself
     # raises Unconfirmed: the user is told to look at the history before saving again.

@@ -18,7 +18,7 @@ from werkzeug.exceptions import Unauthorized
 
 from wiki.core.api.problems import MEDIA_TYPE, problem
 from wiki.extensions import csrf
-from wiki.services import tokens
+from wiki.services import tokens, webhooks
 from wiki.services.errors import BodyTooLarge, DomainError
 from wiki.web import outages, ratelimit
 from wiki.web.requestlog import USER_KEY
@@ -60,6 +60,8 @@ def register(app: Flask) -> None:
     """Authenticate API requests; registered before ``wiki.web.access``, which then decides.
     Cross-origin calls (CORS) only from CORS_ORIGINS, and never with credentials."""
     app.before_request(_authenticate)
+    webhooks.configure(webhooks.Settings(allow_private=bool(app.config["WEBHOOKS_ALLOW_PRIVATE"]),
+                                         timeout=float(app.config["WEBHOOKS_TIMEOUT"])))
     origins = app.config["CORS_ORIGINS"]
     if isinstance(origins, str):  # NEXUS_CORS_ORIGINS=https://a.example,https://b.example
         origins = [origin.strip() for origin in origins.split(",") if origin.strip()]
@@ -119,5 +121,5 @@ def domain_problem(error: DomainError, status: int) -> Response:
 
 
 def csrf_error_detail(error: CSRFError) -> str:
-    return ("This request from a logged-in browser session has no valid CSRF token: send the one "
+    return ("This request from a logged-in browser session has no valid CSRF security token: send the one "
             "GET /api/v1/session gives in an X-CSRFToken header, or use a bearer token. Nothing was changed.")

@@ -1,6 +1,7 @@
 """Account forms."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from wiki.services.users import MAX_PASSWORD_LENGTH
@@ -42,3 +43,13 @@ class PasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Field-less: gives the logout button its CSRF token."""
+
+
+class TokenForm(FlaskForm):
+    """A new personal access token for the JSON API (issue 17)."""
+    name = StringField("Name", validators=[DataRequired(message="Give the token a name."), Length(max=100)],
+                       render_kw={"maxlength": 100, "placeholder": "e.g. my page editor"})
+    scope = SelectField("Scope", choices=[SelectChoice("read", "read: read pages, history, search"),
+                                          SelectChoice("write", "write: also create and edit pages")], default="read")
+    days = SelectField("Expires", choices=[SelectChoice("7", "in 7 days"), SelectChoice("30", "in 30 days"), SelectChoice("90", "in 90 days"),
+                                           SelectChoice("365", "in a year"), SelectChoice("0", "never")], default="30")
