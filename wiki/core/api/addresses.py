@@ -26,9 +26,9 @@ def classify(address: str) -> str:
         return "unspecified"
     if ip.is_multicast:
         return "multicast"
-    if ip.is_private:  # includes 10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10 (shared)
+    if ip.is_private:  # 10/8, 172.16/12, 192.168/16, fc00::/7 ... (IANA special-purpose registry)
         return "private"
-    if ip.is_reserved or not ip.is_global:
+    if ip.is_reserved or not ip.is_global:  # e.g. 100.64/10 (carrier-grade NAT), 192.0.2/24 (docs)
         return "reserved"
     return "public"
 
