@@ -275,7 +275,6 @@ def document(app: Flask, prefix: str = "/api/v1/") -> dict:
             paths.setdefault(path, {})[method.lower()] = entry
     return {
         "openapi": "3.1.0",
-        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
             "title": f"{app.config['SITE_NAME']} API",
             "version": "1",
