@@ -112,8 +112,9 @@ def test_a_token_is_made_on_the_account_page_shown_once_and_stored_hashed(app, c
     assert "my editor" in page and secret not in page and secret[:10] in page  # its start, to recognise it
     api = app.test_client()
     assert api.get("/api/v1/session", headers={"Authorization": f"Bearer {secret}"}).json["user"] == "alice"
-    assert "never" not in re.search(r"<td>my editor</td>(.*?)</tr>", client.get("/-/account").get_data(as_text=True),
-                                    re.S).group(1).split("<td>")[5]  # last used: now
+    listed = re.search(r'my editor</strong>.*?class="token-last-used">([^<]*)<', client.get("/-/account").get_data(
+        as_text=True), re.S).group(1)
+    assert listed.endswith("UTC")  # last used: just now (it said "never" before)
 
 
 def test_a_token_form_without_a_name_is_refused_and_makes_nothing(app, client, editor):
