@@ -200,3 +200,35 @@ def test_the_spec_is_openapi_3_1_and_names_every_api_route(app, client):
     documented = {re.sub(r"\{(\w+)\}", r"<\1>", path) for path in spec["paths"]}
     normalised = {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule) for rule in served}
     assert documented == normalised
+
+
+def test_a_database_outage_is_a_503_problem_with_retry_after(app, client, make_page, writer):
+    from tests.web.test_outages import Faults
+
+    make_page("Plan", "x")
+    faults = Faults(app)
+    try:
+        faults.cut()
+        for method, url, body in (("get", "/api/v1/pages/Plan", None),
+                                  ("put", "/api/v1/pages/Plan", {"body": "y", "base_revision": 1})):
+            response = getattr(client, method)(url, json=body, headers=writer)
+            assert response.status_code == 503, response.get_data(as_text=True)
+            assert response.content_type == "application/problem+json"
+            assert response.json["status"] == 503 and response.headers["Retry-After"]
+    finally:
+        faults.restore()
+        faults.close()
+
+
+def test_a_title_no_page_can_have_in_the_path_is_a_404_problem(client, writer):
+    response = client.get("/api/v1/pages/a%23b", headers=writer)
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert "No page can have this title" in response.json["detail"]
+
+
+def test_a_put_on_a_read_only_action_is_a_405_not_an_update(client, make_page, writer):
+    make_page("Plan", "x")
+    response = client.put("/api/v1/pages/Plan/-/history", json={"body": "y", "base_revision": 1}, headers=writer)
+    assert response.status_code == 405
+    assert client.get("/api/v1/pages/Plan", headers=writer).json["source"] == "x"
