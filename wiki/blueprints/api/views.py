@@ -1,6 +1,6 @@
 """JSON API views. Thin: the request was validated by its @operation declaration (spec.py);
 call a service, answer a model. Errors are problem documents (wiki.web.errors)."""
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, json, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import PathConverter
@@ -82,8 +82,12 @@ def _author(revision) -> str | None:
 
 @bp.get(f"{V1}/openapi.json")
 def openapi():
-    """The OpenAPI 3.1 document, generated from the routes below."""
-    return document(current_app)
+    """The OpenAPI 3.1 document, generated from the routes below (once per process: routes
+    and settings do not change while it runs)."""
+    cached = current_app.extensions.get("nexus_openapi")
+    if cached is None:
+        cached = current_app.extensions["nexus_openapi"] = json.dumps(document(current_app), sort_keys=True)
+    return current_app.response_class(cached, mimetype="application/json")
 
 
 @bp.get("/api/docs")
