@@ -110,3 +110,5 @@ class Defaults:
     # (SSRF protection) unless this is true (e.g. a receiver on the same machine).
     WEBHOOKS_ALLOW_PRIVATE = False
     WEBHOOKS_TIMEOUT = 10  # seconds to connect and to wait for the receiver's answer
+    # A PEM file of certificates to trust for https:// receivers (an internal CA); None: the system's.
+    WEBHOOKS_CA_FILE = None

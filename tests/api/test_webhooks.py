@@ -227,3 +227,69 @@ def test_deleting_a_webhook_removes_its_log(app, client, admin, receiver, make_p
     assert post_form(client, f"/-/admin/webhooks/{hook_id}/delete", {}, form_url="/-/admin/webhooks").status_code == 303
     assert deliveries(app) == []
     assert client.get(f"/-/admin/webhooks/{hook_id}").status_code == 404
+
+
+# --- https: the checked address is connected to, the URL's host is the TLS name ---
+
+def _certificate(folder, name: str):
+    """A self-signed certificate for ``name`` (as subject and DNS name), made by openssl."""
+    import subprocess
+
+    key, cert = folder / f"{name}.key", folder / f"{name}.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return key, cert
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    import ssl
+
+    made = []
+
+    def make(name="localhost"):
+        key, cert = _certificate(tmp_path, name)
+        r = Receiver()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        r.server_names = []
+        context.sni_callback = lambda sock, server_name, ctx: r.server_names.append(server_name)
+        r.server.socket = context.wrap_socket(r.server.socket, server_side=True)
+        r.cert = str(cert)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.close()
+
+
+def test_an_https_delivery_sends_the_host_as_tls_name_and_checks_its_certificate(app, admin, tls_receiver, make_page):
+    r = tls_receiver("localhost")
+    add_hook(app, admin, f"https://localhost:{r.port}/hook", ["page.saved"])
+    webhooks.configure(webhooks.Settings(allow_private=True, timeout=5, ca_file=r.cert))
+    try:
+        make_page("Plan", "first", admin)
+        drain(app)
+    finally:
+        webhooks.configure(webhooks.Settings(allow_private=True, timeout=5))
+    [(headers, body)] = r.received
+    assert r.server_names[0] == "localhost"  # SNI: the URL's host, though it connected to 127.0.0.1
+    assert headers["Host"] == f"localhost:{r.port}" and signing.verify(SECRET, body, headers["X-Nexus-Signature"])
+    assert deliveries(app) == [("page.saved", "delivered", 1, 200)]
+
+
+def test_an_https_receiver_whose_certificate_names_another_host_is_not_trusted(app, admin, tls_receiver, make_page):
+    r = tls_receiver("elsewhere.example")
+    add_hook(app, admin, f"https://localhost:{r.port}/hook", ["page.saved"])
+    webhooks.configure(webhooks.Settings(allow_private=True, timeout=5, ca_file=r.cert))
+    try:
+        make_page("Plan", "first", admin)
+        drain(app)
+    finally:
+        webhooks.configure(webhooks.Settings(allow_private=True, timeout=5))
+    assert r.received == []
+    with app.app_context():
+        delivery = db.session.scalar(db.select(WebhookDelivery))
+        assert delivery.state == "failed" and "certificate" in delivery.error.lower()

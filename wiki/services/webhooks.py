@@ -36,13 +36,14 @@ class Settings:
     """What a delivery needs from the app's configuration (the job reads it at run time)."""
     allow_private: bool = False
     timeout: float = 10
+    ca_file: str | None = None  # certificates to trust for https receivers (None: the system's)
 
 
 _settings = Settings()
 
 
 def configure(settings: Settings) -> None:
-    """Set at start-up from WEBHOOKS_ALLOW_PRIVATE and WEBHOOKS_TIMEOUT (wiki.web.apiauth)."""
+    """Set at start-up from the WEBHOOKS_* settings (wiki.web.apiauth)."""
     global _settings
     _settings = settings
 
@@ -141,7 +142,7 @@ def send(url: str, secret: str, body: bytes, delivery_id: int, event: str, setti
     if ":" in host and not host.startswith("["):  # an IPv6 literal
         host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
     if scheme == "https":
-        connection = _PinnedHTTPS(host, address, port, settings.timeout)
+        connection = _PinnedHTTPS(host, address, port, settings.timeout, settings.ca_file)
     else:
         connection = http.client.HTTPConnection(address, port, timeout=settings.timeout)
     headers = {"Host": host_header, "Content-Type": "application/json", "User-Agent": USER_AGENT,
@@ -162,8 +163,8 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to a checked address, with the URL's host as the TLS server name (SNI) and as
     the name the certificate must carry."""
 
-    def __init__(self, host: str, address: str, port: int, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, host: str, address: str, port: int, timeout: float, ca_file: str | None = None):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context(cafile=ca_file))
         self._address = address
 
     def connect(self):

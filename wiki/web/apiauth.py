@@ -61,7 +61,8 @@ def register(app: Flask) -> None:
     Cross-origin calls (CORS) only from CORS_ORIGINS, and never with credentials."""
     app.before_request(_authenticate)
     webhooks.configure(webhooks.Settings(allow_private=bool(app.config["WEBHOOKS_ALLOW_PRIVATE"]),
-                                         timeout=float(app.config["WEBHOOKS_TIMEOUT"])))
+                                         timeout=float(app.config["WEBHOOKS_TIMEOUT"]),
+                                         ca_file=app.config["WEBHOOKS_CA_FILE"] or None))
     origins = app.config["CORS_ORIGINS"]
     if isinstance(origins, str):  # NEXUS_CORS_ORIGINS=https://a.example,https://b.example
         origins = [origin.strip() for origin in origins.split(",") if origin.strip()]
