@@ -231,7 +231,8 @@ def document(app: Flask, prefix: str = "/api/v1/") -> dict:
                 parameters += _query_parameters(op.query, components)
             for name, description in op.headers.items():
                 parameters.append({"name": name, "in": "header", "required": False,
-                                   "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH}, "description": description})
+                                   "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH},
+                                   "description": description})
             responses = {}
             for status, answer in op.responses.items():
                 entry = {"description": answer.description}

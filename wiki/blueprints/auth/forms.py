@@ -51,5 +51,6 @@ class TokenForm(FlaskForm):
                        render_kw={"maxlength": 100, "placeholder": "e.g. my page editor"})
     scope = SelectField("Scope", choices=[SelectChoice("read", "read: read pages, history, search"),
                                           SelectChoice("write", "write: also create and edit pages")], default="read")
-    days = SelectField("Expires", choices=[SelectChoice("7", "in 7 days"), SelectChoice("30", "in 30 days"), SelectChoice("90", "in 90 days"),
-                                           SelectChoice("365", "in a year"), SelectChoice("0", "never")], default="30")
+    days = SelectField("Expires", choices=[SelectChoice(days, label) for days, label in (
+        ("7", "in 7 days"), ("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year"), ("0", "never"))],
+        default="30")
