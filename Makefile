@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test venv chromium redis clean
+.PHONY: run serve test venv chromium redis clean vendor
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,11 @@ serve: venv
 test: venv chromium redis
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+## Rebuild static/vendor/ from package-lock.json (npm ci in a scratch folder; tests/test_vendor.py
+## checks the committed files against it).
+vendor:
+	python3 scripts/vendor.py
 
 chromium:
 	@scripts/ensure-chromium

@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
     from wiki import cli, jobqueue
     from wiki.blueprints import BLUEPRINTS
-    from wiki.web import access, caching, common, errors, hosts, inbox, proxy, ratelimit, requestlog
+    from wiki.web import access, apiauth, caching, common, errors, hosts, inbox, proxy, ratelimit, requestlog
 
     jobqueue.register(app)  # before the blueprints: their services queue jobs
     for blueprint in BLUEPRINTS:
@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     inbox.register(app)  # the header's notification count, the watch button
     hosts.register(app)  # absolute URLs only from PUBLIC_URL/SERVER_NAME/TRUSTED_HOSTS; relative redirects
     ratelimit.register(app)
+    apiauth.register(app)  # bearer tokens and CORS for /api/, before access decides with the token's scope
     access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
     caching.register(app)  # after access: its cached page views are served to those allowed only
     requestlog.register(app)  # one line per request on the "nexus.request" logger

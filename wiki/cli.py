@@ -18,7 +18,7 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    render_history, import_markdown, load_starter, jobs_worker, mail_tick):
+                    render_history, import_markdown, load_starter, jobs_worker, mail_tick, create_token):
         app.cli.add_command(command)
 
 
@@ -43,6 +43,33 @@ def create_user(username: str, role: str) -> None:
     except InvalidInput as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--scope", type=click.Choice(("read", "write")), required=True,
+              help="read: acts as a reader; write: with the account's own role.")
+@click.option("--expires", "days", type=click.IntRange(1, 3650), default=None,
+              help="Days until it stops working (default: never).")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+@with_appcontext
+def create_token(username: str, scope: str, days: int | None, name: str) -> None:
+    """Make a personal access token for the JSON API; it is printed once, on the last line."""
+    from wiki.services import apitokens as tokens
+
+    user = users.find_user(username)
+    if user is None:
+        raise click.ClickException(f"There is no user called “{username}”.")
+    if not user.active:
+        raise click.ClickException(f"{user.username} is deactivated: a token of theirs would not work.")
+    try:
+        made = tokens.create_token(user, name, scope, days)
+    except InvalidInput as error:
+        raise click.ClickException(str(error)) from None
+    until = f"until {made.token.expires_at:%Y-%m-%d %H:%M} UTC" if made.token.expires_at else "with no expiry"
+    click.echo(f"Token “{made.token.name}” for {user.username}, scope {scope}, {until}. "
+               "It is shown only now; store it safely:", err=True)
+    click.echo(made.secret)
 
 
 @click.command("set-password")

@@ -124,3 +124,16 @@ class Defaults:
     MAX_FILE_BYTES = 10 * 1024 * 1024  # larger uploads answer 413 and nothing is stored
     FILE_UPLOADS_PER_USER = "30 per minute; 300 per hour"
     FILE_QUOTA_BYTES_PER_USER = 500 * 1024 * 1024  # bytes of versions a user may upload; 0: no quota
+    # --- The JSON API and webhooks (issue 17; docs/api.md) ---
+    # Requests to /api/ per bearer token (or per logged-in user, or per address for visitors).
+    API_REQUESTS = "300 per minute; 5000 per hour"
+    # Origins allowed to call /api/ from other sites' JavaScript (CORS), e.g.
+    # ["https://app.example.org"]; empty: none. Credentials (the session cookie) are never
+    # sent cross-origin: other sites authenticate with bearer tokens.
+    CORS_ORIGINS = []
+    # Webhook targets on loopback, private, link-local or reserved addresses are refused
+    # (SSRF protection) unless this is true (e.g. a receiver on the same machine).
+    WEBHOOKS_ALLOW_PRIVATE = False
+    WEBHOOKS_TIMEOUT = 10  # seconds to connect and to wait for the receiver's answer
+    # A PEM file of certificates to trust for https:// receivers (an internal CA); None: the system's.
+    WEBHOOKS_CA_FILE = None

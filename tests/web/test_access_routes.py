@@ -86,6 +86,26 @@ EXPECTED = {
     ("watch.preferences_page", "POST"): "account",
     ("watch.unsubscribe", "GET"): "public",
     ("watch.unsubscribe", "POST"): "public",
+    # Issue 17: the JSON API, API tokens on the account page, webhooks.
+    ("api.openapi", "GET"): "public",
+    ("api.docs", "GET"): "public",
+    ("api.session", "GET"): "public",
+    ("api.list_pages", "GET"): "read",
+    ("api.create_page", "POST"): "edit",
+    ("api.get_page", "GET"): "read",
+    ("api.update_page", "PUT"): "edit_page",
+    ("api.history", "GET"): "read",
+    ("api.revision", "GET"): "read",
+    ("api.diff", "GET"): "read",
+    ("api.backlinks", "GET"): "read",
+    ("api.search", "GET"): "read",
+    ("api.changes", "GET"): "read",
+    ("auth.create_token", "POST"): "account",
+    ("auth.revoke_token", "POST"): "account",
+    ("admin.webhooks", "GET"): "admin",
+    ("admin.webhooks", "POST"): "admin",
+    ("admin.webhook", "GET"): "admin",
+    ("admin.delete_webhook", "POST"): "admin",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
@@ -149,7 +169,8 @@ def world(app):
 def url_for_rule(rule, world, title: str) -> str:
     sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
               "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css",
-              "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1"}
+              "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1",
+              "token_id": "1", "webhook_id": "1"}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
 
 
@@ -169,6 +190,10 @@ def request_as(app, world, kind: str, rule, method: str, title: str):
     url = url_for_rule(rule, world, title)
     if method == "GET":
         response = client.get(url)
+    elif url.startswith("/api/"):  # the JSON API: JSON bodies, the CSRF token in its header
+        body = {"title": "Made by the API", "body": "new text"} if method == "POST" else {"body": "new text",
+                                                                                         "base_revision": 1}
+        response = client.open(url, method=method, json=body, headers={"X-CSRFToken": token})
     else:
         response = client.post(url, data={**FORM, "csrf_token": token})
     response.get_data()
@@ -197,6 +222,9 @@ def test_access_rule_holds_on_every_route(app, world, app_config, kind):
             expect = allowed(level, kind, anonymous_access, protected=title == "Locked_page")
             if refused(response) == expect:
                 wrong.append(f"{method} {url}: {response.status_code}, expected {'allowed' if expect else 'refused'}")
+            elif not expect and url.startswith("/api/"):  # problem documents, never the login form
+                assert response.status_code == (401 if RANK[kind] == 0 else 403), (url, response.status_code)
+                assert response.content_type == "application/problem+json"
             elif not expect and method == "GET" and RANK[kind] == 0:
                 assert response.status_code == 302, (url, response.status_code)  # to the login form
             elif not expect:

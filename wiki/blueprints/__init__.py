@@ -2,6 +2,7 @@
 service, render) and ``forms.py``. Endpoint names mirror template paths (``pages.edit`` renders
 ``templates/pages/edit.html``)."""
 from wiki.blueprints.admin import bp as admin
+from wiki.blueprints.api import bp as api
 from wiki.blueprints.auth import bp as auth
 from wiki.blueprints.changes import bp as changes
 from wiki.blueprints.files import bp as files
@@ -14,4 +15,4 @@ from wiki.blueprints.search import bp as search
 from wiki.blueprints.watch import bp as watch
 
 # In registration order (the access table in wiki.web.access covers every endpoint of these).
-BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch)
+BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch, api)

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_source, redirect_target
 from wiki.models import AuditEvent, Link, Page, PageEvent, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search
+from wiki.services import availability, fanout, jobs, notifications, rendering, search, webhooks
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import write_revision
 from wiki.core.titles import InvalidTitle, Title, canonical_key
@@ -65,6 +65,7 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
         # (writing it queued their re-rendering already) or turn red.
         fanout.queue_rerender({new_key} if leave else {old_key, new_key})
         notifications.queue_page_event(page, "rename", actor, summary=f"was “{old_title}”")
+        webhooks.emit("page.renamed", page, actor, old_title=old_title)
         availability.commit(f"the rename of “{old_title}”", committer=jobs.commit, keep_loaded=False)
     except (IntegrityError, StaleRevision):
         db.session.rollback()
@@ -115,6 +116,7 @@ def delete_page(page: Page, actor: User | None, reason: str = "") -> None:
     search.unindex_page(page)
     fanout.queue_rerender({page.title_key})
     _trace(page, "delete", actor, reason)
+    webhooks.emit("page.deleted", page, actor)
     availability.commit(f"the deletion of “{title}”", committer=jobs.commit, keep_loaded=False)
 
 

@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search
+from wiki.services import availability, fanout, jobs, notifications, rendering, search, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -199,6 +199,7 @@ def _save_once(edit: Edit, author: User | None, max_bytes: int, merge: bool) -> 
         raise _Raced() from None
     # Watchers are told by one job, whatever their number (wiki.services.notifications).
     notifications.on_save(page, revision.number, edit.summary, author)
+    webhooks.emit("page.saved", page, author, revision=revision.number)  # delivered by a job, after the commit
     # Everything the answer shows is read now: after the commit nothing may fail, or a saved
     # revision would be reported as an error. A connection lost during the COMMIT itself
     # raises Unconfirmed: the user is told to look at the history before saving again.
@@ -344,3 +345,30 @@ def save_section(
     edit = Edit.make(Title(page.title, page.title_key), body, summary, max_bytes=max_bytes,
                      base_revision=base_revision, minor=minor, previous=base_source)
     return save_edit(edit, author, max_bytes=max_bytes)
+
+
+# --- Issue 17: keyset listings for the JSON API (cursor pagination, stable under writes) ---
+
+def list_pages(prefix: str = "", after_key: str | None = None, limit: int = 50) -> tuple[list[Page], bool]:
+    """Live pages in title-key order whose key starts with ``prefix`` (any spelling, '_' as
+    space), after ``after_key``; and whether more follow. One index range scan on title_key."""
+    key_prefix = " ".join(prefix.replace("_", " ").split(" ")).casefold().lstrip()
+    query = (select(Page).options(joinedload(Page.current_revision).joinedload(Revision.author))
+             .where(Page.deleted.is_(False)).order_by(Page.title_key))
+    if key_prefix:
+        query = query.where(Page.title_key.startswith(key_prefix, autoescape=True))
+    if after_key is not None:
+        query = query.where(Page.title_key > after_key)
+    rows = db.session.scalars(query.limit(limit + 1)).unique().all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+def revisions_before(page: Page, before: int | None, limit: int) -> tuple[list[Revision], bool]:
+    """The page's revisions numbered below ``before`` (None: from the newest), newest first,
+    without their source; and whether older ones follow."""
+    query = (select(Revision).options(load_only(*LISTED_COLUMNS), joinedload(Revision.author))
+             .where(Revision.page_id == page.id).order_by(Revision.number.desc()))
+    if before is not None:
+        query = query.where(Revision.number < before)
+    rows = db.session.scalars(query.limit(limit + 1)).all()
+    return list(rows[:limit]), len(rows) > limit

@@ -94,6 +94,25 @@ RULES: dict[str, str | dict[str, str]] = {
     "auth.verify_email": "public",
     "auth.forgot": "public",
     "auth.reset": "public",
+    # Issue 17: the JSON API (a bearer token acts with at most its scope: see _role) and webhooks.
+    "api.openapi": "public",
+    "api.docs": "public",
+    "api.session": "public",
+    "api.list_pages": "read",
+    "api.create_page": "edit",
+    "api.get_page": "read",
+    "api.update_page": "edit_page",
+    "api.history": "read",
+    "api.revision": "read",
+    "api.diff": "read",
+    "api.backlinks": "read",
+    "api.search": "read",
+    "api.changes": "read",
+    "auth.create_token": "account",
+    "auth.revoke_token": "account",
+    "admin.webhooks": "admin",
+    "admin.webhook": "admin",
+    "admin.delete_webhook": "admin",
 }
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form
@@ -172,9 +191,21 @@ def current_decision(endpoint: str | None = None, method: str | None = None) -> 
     if level not in LEVELS:  # a route added after start-up without a rule: closed
         current_app.logger.error("No access rule for %s %s", method, endpoint)
         return Decision(False, "This address is not open to anyone.")
-    role = current_user.role if current_user.is_authenticated else None
+    role = _role()
     protected = level == "edit_page" and ROLE_RANK.get(role or "", 0) >= ROLE_RANK["editor"] and _page_is_protected()
     return decide(level, role, current_app.config["ANONYMOUS_ACCESS"], protected)
+
+
+def _role() -> str | None:
+    """The visitor's role, capped by the scope of the API token they came with: a "read"
+    token acts as a reader whatever its user's role; a "write" token with the user's role."""
+    if not current_user.is_authenticated:
+        return None
+    role = current_user.role
+    token = g.get("api_token")
+    if token is not None and token.scope == "read" and ROLE_RANK.get(role, 0) > ROLE_RANK["reader"]:
+        return "reader"
+    return role
 
 
 def _check_request():
@@ -183,6 +214,14 @@ def _check_request():
     decision = current_decision()
     if decision.allowed:
         return None
+    if request.path.startswith("/api/"):  # the JSON API: 401 or 403 problem documents, no login form
+        from wiki.web.apiauth import TokenRefused  # apiauth -> ratelimit: imported when first needed
+
+        if not current_user.is_authenticated:
+            raise TokenRefused(decision.message + " Send a personal access token: “Authorization: Bearer <token>”.")
+        if g.get("api_token") is not None and g.api_token.scope == "read" and current_user.role != "reader":
+            abort(403, description="This token has the read scope; this needs a token with the write scope.")
+        abort(403, description=decision.message)
     if request.endpoint in KEEPS_TEXT and request.method == "POST":
         g.access_denied = decision
         return None
@@ -199,6 +238,6 @@ def access_denied() -> Decision | None:
 def may(endpoint: str, method: str = "GET", page=None) -> bool:
     """Template/view helper: may the current visitor use ``endpoint`` (on ``page``)?"""
     level = level_for(endpoint, method)
-    role = current_user.role if current_user.is_authenticated else None
+    role = _role()
     protected = page is not None and getattr(page, "protection", "none") == "admin"
     return decide(level, role, current_app.config["ANONYMOUS_ACCESS"], protected).allowed

@@ -82,8 +82,10 @@ def _refuse_nul():
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         values += request.form.values()
     if any("\x00" in value for value in values):
-        abort(400, description="The request contains a NUL character (U+0000), which Nexus cannot store "
-                               "or look up. Remove it and try again.")
+        # The JSON API answers 422: the value fits its schema but no wiki value can hold it.
+        abort(422 if request.path.startswith("/api/") else 400,
+              description="The request contains a NUL character (U+0000), which Nexus cannot store "
+                          "or look up. Remove it and try again.")
 
 
 def _security_headers(response):

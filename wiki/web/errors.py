@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from wiki.extensions import db
-from wiki.web import hosts, outages
+from wiki.web import apiauth, hosts, outages
 from wiki.web.ratelimit import RateLimited
 from wiki.services.availability import unavailable
 from wiki.services.errors import (Conflict, DomainError, EditConflict, InvalidInput, NotFound, StaleRevision,
@@ -39,7 +39,10 @@ def register(app: Flask) -> None:
 
 
 def error_page(status: int, message: str):
-    """The one error page: a heading for the status and a message, never a traceback."""
+    """The one error page: a heading for the status and a message, never a traceback.
+    Under /api/ it is a problem document (RFC 9457), whatever the client accepts."""
+    if apiauth.is_api_request():
+        return apiauth.problem_response(status, message), status
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
         return {"status": "error", "code": status, "message": message}, status
     try:
@@ -69,6 +72,8 @@ def keeps_text_on_csrf(endpoint: str):
 
 
 def _csrf_error(error: CSRFError):
+    if apiauth.is_api_request():
+        return error_page(400, apiauth.csrf_error_detail(error))
     renderer = _CSRF_RENDERERS.get(request.endpoint)
     if renderer is not None and request.method == "POST":
         return renderer("This form has no valid security token (it may be from an old tab or an expired "
@@ -102,6 +107,8 @@ def _http_error(error: HTTPException):
 
 def _domain_error(error: DomainError):
     status = next((code for cls, code in DOMAIN_STATUS if isinstance(error, cls)), 400)
+    if apiauth.is_api_request():
+        return apiauth.domain_problem(error, status)
     return error_page(status, str(error))
 
 

@@ -197,6 +197,10 @@ def answer(error: BaseException):
 
 
 def _render(problem: Problem):
+    if request.path.startswith("/api/"):  # the JSON API: a problem document (wiki.web.apiauth)
+        from wiki.core.api.problems import MEDIA_TYPE, problem as problem_document
+
+        return current_app.response_class(json.dumps(problem_document(503, problem.message)), mimetype=MEDIA_TYPE)
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
         return {"status": "error", "code": 503, "message": problem.message, "unavailable": problem.component}
     renderer = _RENDERERS.get(request.endpoint or "")

@@ -30,6 +30,7 @@ LIMITS = {
     "COMPLETIONS_PER_USER": "link completions",
     "PASSWORD_RESETS_PER_IP": "password reset requests from your network address",
     "PASSWORD_RESETS_PER_ACCOUNT": "password reset requests for this account",
+    "API_REQUESTS": "API requests",
 }
 
 

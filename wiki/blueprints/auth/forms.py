@@ -1,6 +1,7 @@
 """Account forms."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from wiki.services.users import MAX_PASSWORD_LENGTH
@@ -66,3 +67,14 @@ class ResetForm(FlaskForm):
         DataRequired(message="Repeat the new password."),
         EqualTo("password", message="The two passwords differ.")],
         render_kw={"autocomplete": "new-password"})
+
+
+class TokenForm(FlaskForm):
+    """A new personal access token for the JSON API (issue 17)."""
+    name = StringField("Name", validators=[DataRequired(message="Give the token a name."), Length(max=100)],
+                       render_kw={"maxlength": 100, "placeholder": "e.g. my page editor"})
+    scope = SelectField("Scope", choices=[SelectChoice("read", "read: read pages, history, search"),
+                                          SelectChoice("write", "write: also create and edit pages")], default="read")
+    days = SelectField("Expires", choices=[SelectChoice(days, label) for days, label in (
+        ("7", "in 7 days"), ("30", "in 30 days"), ("90", "in 90 days"), ("365", "in a year"), ("0", "never"))],
+        default="30")

@@ -108,13 +108,14 @@ def _verification_note(email: str) -> str:
     return f" A link to confirm {email} is on its way there: open it within 48 hours."
 
 
-def _account_page(form=None, email_form=None, status=200):
+def account_page(form=None, email_form=None, status=200, **extra):
+    """The account page with its forms (``extra``: e.g. a token just made, wiki.blueprints.auth.tokens)."""
     me = current_user._get_current_object() if current_user.is_authenticated else None
     prefs = preferences.of(me.id) if me is not None else None
     if email_form is None:
         email_form = EmailForm(data={"email": prefs.email if prefs else ""})
     return render_template("auth/account.html", form=form or PasswordForm(formdata=None), email_form=email_form,
-                           prefs=prefs, mail_on=_mail_on()), status
+                           prefs=prefs, mail_on=_mail_on(), **extra), status
 
 
 @bp.route("/-/account", methods=["GET", "POST"])
@@ -124,7 +125,7 @@ def account():
         return _change_email()
     form = PasswordForm()
     if not form.is_submitted():
-        return _account_page(form)
+        return account_page(form)
     if form.validate():
         try:
             users.change_password(current_user._get_current_object(), form.current_password.data,
@@ -136,7 +137,7 @@ def account():
             login_user(current_user._get_current_object())  # this session goes on with the new token
             flash("Your password is changed. Every other session of your account is logged out.", "success")
             return redirect(url_for("auth.account"), code=303)
-    return _account_page(form, status=400)
+    return account_page(form, status=400)
 
 
 def _change_email():
@@ -154,7 +155,7 @@ def _change_email():
             else:
                 flash(f"Your mail address is already {change.email}.", "info")
             return redirect(url_for("auth.account"), code=303)
-    return _account_page(email_form=email_form, status=400)
+    return account_page(email_form=email_form, status=400)
 
 
 @bp.get("/-/account/verify/<token>")

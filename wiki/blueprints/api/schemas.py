@@ -1,0 +1,241 @@
+"""The API's request and response models (pydantic). Their JSON Schemas are the spec's."""
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from wiki.core.edits import MAX_SUMMARY_LENGTH
+from wiki.core.titles import MAX_TITLE_LENGTH
+
+Cursor = Annotated[Annotated[str, Field(min_length=1, max_length=1024)] | None,
+                   Field(default=None, description="`next_cursor` of the previous page")]
+Limit = Annotated[int, Field(default=50, ge=1, le=100, description="Items per page")]
+
+
+def _integral(value):
+    """JSON Schema counts 3.0 as an integer; strict pydantic would not."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
+
+
+Number = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_integral)]  # a revision number
+
+
+class Strict(BaseModel):
+    """Requests: no coercion (a string is not a number) and no unknown members."""
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ---
+
+class PageListQuery(Strict):
+    prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this "
+                                 "(any letter case, `_` for space), e.g. `concepts/`")] = ""
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
+class HistoryQuery(Strict):
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
+class DiffQuery(Strict):
+    from_: Annotated[Number | None, Field(default=None, alias="from",
+                                          description="Older revision (default: the one before `to`)")] = None
+    to: Annotated[Number | None, Field(default=None, description="Newer revision (default: the current one)")] = None
+
+
+class SearchQuery(Strict):
+    q: Annotated[str, Field(min_length=1, max_length=500, description='Words, "phrases", -word, in:prefix/')]
+    prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this")] = ""
+    limit: Annotated[int, Field(default=20, ge=1, le=50, description="Results per page")] = 20
+    cursor: Cursor = None
+
+
+class ChangesQuery(Strict):
+    prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this")] = ""
+    user: Annotated[Annotated[str, Field(min_length=1, max_length=64)] | None,
+                    Field(default=None, description="Only changes by this user")] = None
+    hide_minor: Annotated[bool, Field(description="Leave out minor edits")] = False
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
+PageText = Annotated[str, Field(description="The page's Markdown source")]
+Summary = Annotated[str, Field(max_length=MAX_SUMMARY_LENGTH, description="What changed, and why")]
+
+
+class PageCreate(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH, description="The new page's title")]
+    body: PageText
+    summary: Summary = ""
+    minor: bool = False
+
+
+class PageUpdate(Strict):
+    body: PageText
+    summary: Summary = ""
+    minor: bool = False
+    base_revision: Annotated[Number | None, Field(
+        default=None,
+        description="The revision your text is based on (as the web editor sends it). If the page "
+                    "moved on since, your change is merged three-way; overlapping changes answer 409. "
+                    "Give this or an If-Match header.")] = None
+
+
+# --- responses ---
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class PageSummary(Out):
+    title: str
+    revision: int
+    updated_at: datetime
+    author: str | None
+    is_redirect: bool
+
+
+class PageList(Out):
+    items: list[PageSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+
+
+class Page(Out):
+    title: str
+    revision: int = Field(description="The current revision's number; send it back as `base_revision`")
+    etag: str = Field(description="The current revision's ETag, for If-Match")
+    source: str
+    html: str = Field(description="Rendered, sanitized HTML")
+    updated_at: datetime
+    author: str | None
+    summary: str
+    minor: bool
+
+
+class Saved(Page):
+    saved: bool = Field(description="False when the text was identical: no new revision was made")
+    merged_with: int | None = Field(description="The newer revision your change was merged with, if any")
+
+
+class RevisionSummary(Out):
+    number: int
+    created_at: datetime
+    author: str | None
+    summary: str
+    minor: bool
+    size: int
+    size_change: int
+
+
+class History(Out):
+    title: str
+    items: list[RevisionSummary]
+    next_cursor: str | None
+
+
+class Revision(RevisionSummary):
+    title: str
+    source: str
+    html: str
+    current: bool
+
+
+class DiffLine(Out):
+    kind: Literal["equal", "delete", "insert"]
+    old_line: int | None
+    new_line: int | None
+    text: str
+
+
+class Hunk(Out):
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    lines: list[DiffLine]
+
+
+class Diff(Out):
+    title: str
+    from_: int = Field(alias="from", serialization_alias="from")
+    to: int
+    added: int
+    removed: int
+    hunks: list[Hunk]
+
+
+class Backlink(Out):
+    title: str
+    whole_page: bool = Field(description="It links to the page itself")
+    sections: list[str] = Field(description="Sections of this page it links to")
+
+
+class Backlinks(Out):
+    title: str
+    items: list[Backlink]
+
+
+class SearchHit(Out):
+    title: str
+    snippet: str = Field(description="HTML: escaped text with <mark> around the matches")
+    updated_at: datetime
+
+
+class SearchResults(Out):
+    items: list[SearchHit]
+    next_cursor: str | None
+
+
+class Change(Out):
+    title: str
+    revision: int
+    created_at: datetime
+    author: str | None
+    summary: str
+    minor: bool
+    size_change: int
+
+
+class Changes(Out):
+    items: list[Change]
+    next_cursor: str | None
+
+
+class Session(Out):
+    user: str | None = Field(description="Who this request acts as; null for an anonymous visitor")
+    role: Literal["reader", "editor", "admin"] | None
+    scope: Literal["read", "write"] | None = Field(description="The bearer token's scope; null for a session")
+    csrf_token: str | None = Field(description="For same-origin JavaScript using the session cookie: send "
+                                               "it as X-CSRFToken on writes")
+
+
+class ConflictRegion(Out):
+    base: list[str]
+    theirs: list[str]
+    yours: list[str]
+    start_line: int = Field(description="Line of the '<<<<<<< yours' marker in text_with_markers")
+
+
+class EditConflict(Out):
+    """The 409 of an overlapping edit (an RFC 9457 problem with the conflict's parts)."""
+    type: str
+    title: str
+    status: int
+    detail: str
+    current_revision: int
+    base_revision: int
+    current_source: str
+    yours: str
+    text_with_markers: str
+    conflicts: list[ConflictRegion]
