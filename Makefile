@@ -42,3 +42,20 @@ redis:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+## Front-end libraries: static/vendor/<package>-<version>/ rebuilt from the npm registry exactly as
+## package-lock.json pins them (`npm ci`); `make vendor-check` fails when the committed bytes differ.
+## Issue 19 (reading): axe-core (browser tests' accessibility checks) and Mermaid (diagrams).
+.PHONY: vendor vendor-check
+AXE_DIR     := static/vendor/axe-core-4.14.1
+MERMAID_DIR := static/vendor/mermaid-12.3.0
+vendor: node_modules/.package-lock.json
+	mkdir -p $(AXE_DIR) $(MERMAID_DIR)
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt $(AXE_DIR)/
+	cp node_modules/mermaid/dist/mermaid.min.js node_modules/mermaid/LICENSE $(MERMAID_DIR)/
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
+vendor-check:
+	$(PY) -m pytest -q tests/web/test_vendor.py

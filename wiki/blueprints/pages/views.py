@@ -130,7 +130,7 @@ def edit(title):
             return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number),
-                               preview=rendering.render(display, form.body_text()))
+                               preview=rendering.preview(display, form.body_text()))
     base = int(form.base_revision.data)
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
@@ -241,7 +241,7 @@ def preview(title):
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
     except BodyTooLarge as error:
         abort(413, description=str(error))
-    return Response(rendering.render(display, body).html, mimetype="text/html")
+    return Response(rendering.preview(display, body).html, mimetype="text/html")
 
 
 def section_number(arg: str | None, page, display: str) -> int | None:
