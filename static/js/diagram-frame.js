@@ -4,8 +4,12 @@
 // elements itself and sets their styles through the CSSOM. See wiki/blueprints/diagrams/views.py.
 (function () {
   "use strict";
+  // "secure": keys a diagram's own %%{init}%% directive may not change (themeCSS would let an
+  // author write CSS; the page scopes and de-fangs it anyway, diagrams.js).
   var settings = { startOnLoad: false, securityLevel: "strict", htmlLabels: false,
-                   flowchart: { htmlLabels: false }, fontFamily: "system-ui, sans-serif" };
+                   flowchart: { htmlLabels: false }, fontFamily: "system-ui, sans-serif",
+                   secure: ["secure", "securityLevel", "startOnLoad", "maxTextSize", "maxEdges", "themeCSS",
+                            "themeVariables", "fontFamily", "altFontFamily", "htmlLabels", "dompurifyConfig"] };
   var MAX_NODES = 20000;
 
   function tree(el, budget) {

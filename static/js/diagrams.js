@@ -59,7 +59,19 @@
     if (!svg || svg.localName !== "svg") throw new Error("Mermaid gave no picture.");
     svg.id = "nexus-diagram-" + job.id;
     var sheet = sheets[job.id] || new CSSStyleSheet();
-    sheet.replaceSync(String(message.css || ""));  // @import is ignored in constructed sheets
+    // Mermaid's rules, held to this diagram: every selector must start at its id (other rules
+    // are deleted), and nothing can be loaded (no url(); @import is ignored in constructed sheets).
+    sheet.replaceSync(String(message.css || "").replace(/url\s*\(/gi, "not-a-url("));
+    var own = "#" + svg.id;
+    for (var i = sheet.cssRules.length - 1; i >= 0; i--) {
+      var rule = sheet.cssRules[i];
+      var scoped = rule.type === CSSRule.KEYFRAMES_RULE || (rule.type === CSSRule.STYLE_RULE &&
+        rule.selectorText.split(",").every(function (part) {
+          part = part.trim();
+          return part === own || part.indexOf(own + " ") === 0 || part.indexOf(own + ".") === 0 || part.indexOf(own + ">") === 0;
+        }) && !(rule.cssRules && rule.cssRules.length));
+      if (!scoped) sheet.deleteRule(i);
+    }
     if (!sheets[job.id]) {
       sheets[job.id] = sheet;
       document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
