@@ -374,3 +374,35 @@ def test_print_leaves_out_the_controls(browser, wiki, browser_errors):
     page.pdf(path=str(SHOTS / "print.pdf"))
     page.context.close()
     assert browser_errors == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_without_javascript_math_shows_and_diagrams_are_their_source(browser, wiki, width):
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(wiki + PAGE)
+    assert page.locator("math").count() == 3  # MathML needs no script
+    assert page.locator(".diagram svg").count() == 0
+    assert "participant App" in page.locator("pre.mermaid").first.inner_text()
+    assert not page.locator("[data-theme-toggle]").is_visible()  # it would do nothing
+    assert page.locator(".edited-by time").inner_text().endswith(" UTC")  # the absolute time
+    assert no_sideways_scroll(page)
+    shoot(page, f"no-javascript-{width}")
+    context.close()
+
+
+def test_diagrams_in_old_revisions_and_in_the_preview(browser, wiki, browser_errors):
+    page = new_page(browser, 1280, browser_errors)
+    page.goto(wiki + PAGE + "/-/revisions/1")
+    page.wait_for_selector(".diagram svg", timeout=20000)
+    log_in(page, wiki)
+    page.goto(wiki + "/wiki/Docker/-/edit")
+    page.fill("textarea[name=body]", "# Docker\n\n```mermaid\nflowchart LR\n  Build --> Ship --> Run\n```\n\n$x^2$\n")
+    page.click("button[data-preview]")
+    page.wait_for_selector(".preview-body .diagram svg", timeout=20000)
+    assert "Ship" in page.locator(".preview-body .diagram svg").text_content()
+    assert page.locator(".preview-body math").count() == 1
+    assert "Title: Docker" in page.locator(".preview-page-title").inner_text()
+    shoot(page, "preview-diagram")
+    page.context.close()
+    assert browser_errors == []
