@@ -165,6 +165,8 @@ LOGGED_OUT = {
     "recent": "/-/recent",
     "all-pages": "/-/pages",
     "wanted": "/-/wanted",
+    "orphans": "/-/orphans",
+    "contributions": "/-/user/ada",
     "login": "/-/login",
     "register": "/-/register",
     "missing-page": "/wiki/No_such_page",
@@ -178,6 +180,9 @@ LOGGED_IN = {
     "admin-audit": "/-/admin/audit",
     "admin-jobs": "/-/admin/jobs",
     "rename": PAGE + "/-/rename",
+    "delete": PAGE + "/-/delete",
+    "new-page": "/-/new?title=Kubernetes",
+    "section-edit": "/wiki/Docker/-/edit?section=2",
 }
 
 
