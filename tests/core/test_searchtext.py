@@ -1,6 +1,7 @@
 """Query parsing and snippets: pure, and safe whatever is typed."""
 import pytest
 
+from wiki.core.markup import render_markdown
 from wiki.core.searchtext import html_to_text, parse_query, snippet
 
 
@@ -48,3 +49,9 @@ def test_html_to_text_skips_edit_links_and_keeps_blocks_apart():
     page = ('<h2 id="a">Title<a class="headerlink" href="#a">¶</a><a class="section-edit" href="/x">edit</a></h2>'
             "<p>One &amp; two</p><ul><li>three</li></ul>")
     assert html_to_text(page) == "Title\nOne & two\nthree"
+
+
+def test_snippet_text_leaves_out_code_labels_and_heading_links():
+    html = render_markdown("## Setup\n\n```python\nprint(1)\n```\n", section_edit_url=lambda n: "/e").html
+    text = html_to_text(html)
+    assert text.split() == ["Setup", "print(1)"]
