@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test venv chromium redis clean vendor
+.PHONY: run serve test venv chromium redis clean vendor vendor-check
 
 venv: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ test: venv chromium redis
 ## checks the committed files against it).
 vendor:
 	python3 scripts/vendor.py
+
+## Fail when the committed static/vendor/ differs from what package-lock.json pins.
+vendor-check:
+	python3 scripts/vendor.py --check
 
 chromium:
 	@scripts/ensure-chromium

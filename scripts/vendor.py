@@ -19,11 +19,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "static" / "vendor"
 
-# package -> the release files Nexus serves (licences included)
+# package -> the release files Nexus serves (licences included), as paths inside the package;
+# each is copied to static/vendor/<package>-<version>/<its file name>.
 FILES = {
     # /api/docs (issue 17): Swagger UI, which runs under our CSP (no inline script or style).
     "swagger-ui-dist": ("swagger-ui-bundle.js", "swagger-ui.css", "swagger-ui-bundle.js.LICENSE.txt",
                         "LICENSE", "NOTICE"),
+    # The accessibility checks of the browser tests (issue 19); served to nobody else.
+    "axe-core": ("axe.min.js", "LICENSE", "LICENSE-3RD-PARTY.txt"),
+    # Diagrams from ```mermaid blocks (issue 19), drawn in the sandboxed /-/diagram-frame.
+    "mermaid": ("dist/mermaid.min.js", "LICENSE"),
 }
 
 
@@ -44,12 +49,13 @@ def main(check: bool) -> int:
             target = folder(package, version)
             for file in files:
                 source = Path(scratch) / "node_modules" / package / file
+                copy = target / Path(file).name
                 if check:
-                    if not (target / file).is_file() or (target / file).read_bytes() != source.read_bytes():
-                        differences.append(str((target / file).relative_to(ROOT)))
+                    if not copy.is_file() or copy.read_bytes() != source.read_bytes():
+                        differences.append(str(copy.relative_to(ROOT)))
                 else:
                     target.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, target / file)
+                    shutil.copyfile(source, copy)
     if differences:
         print("These vendored files differ from package-lock.json's releases (run `make vendor`):\n  "
               + "\n  ".join(differences), file=sys.stderr)

@@ -18,7 +18,8 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    render_history, import_markdown, load_starter, jobs_worker, mail_tick, create_token):
+                    render_history, import_markdown, load_starter, jobs_worker, mail_tick, create_token,
+                    rerender):
         app.cli.add_command(command)
 
 
@@ -95,6 +96,17 @@ def search_reindex() -> None:
     from wiki.services import search
 
     click.echo(f"Indexed {search.reindex_all()} pages.")
+
+
+@click.command("rerender")
+@with_appcontext
+def rerender() -> None:
+    """Render every revision's stored HTML again with this version's renderer (after an
+    upgrade that changes rendering, e.g. display titles in 0011); safe to interrupt and rerun."""
+    from wiki.services import fanout
+
+    pages, revisions = fanout.rerender_everything()
+    click.echo(f"Rendered {pages} pages and {revisions} old revisions again.")
 
 
 @click.command("export")

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from wiki.extensions import db
 
@@ -110,6 +110,8 @@ class Revision(db.Model):
     # "id<TAB>text" per heading, one a line: lets links to this page check their #section
     # and label themselves with the heading's text without rendering this page again.
     headings: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Issue 19: the display title this source gives (wiki.core.markup.displaytitle), "" for none.
+    display_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     size: Mapped[int]  # bytes of UTF-8 source
     # size of the parent revision's source, kept so history lists need no self-join
     parent_size: Mapped[int] = mapped_column(default=0)
@@ -284,6 +286,8 @@ class FileLink(db.Model):
     target_key: Mapped[str] = mapped_column(String(255))  # the page holding the file; "" = the source page
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))
+
+
 # --- Issue 15: watching pages, notifications, mail -------------------------------------------
 
 
@@ -438,3 +442,14 @@ class WebhookDelivery(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     webhook: Mapped[Webhook] = relationship()
+
+
+# --- Issue 19: display titles ------------------------------------------------------------------
+# A page's display title is its current revision's (stored there, with the rendered HTML); read
+# with the page in the same query, so lists of pages show it without loading revisions.
+Page.display_title = column_property(
+    db.select(Revision.display_title)
+    .where(Revision.id == Page.current_revision_id)
+    .correlate_except(Revision)
+    .scalar_subquery()
+)

@@ -215,7 +215,6 @@
       active = -1;
       context = null;
       body.removeAttribute("aria-activedescendant");
-      body.setAttribute("aria-expanded", "false");
     }
     function caretPosition() {
       // A hidden copy of the textarea, same font and width, measures where the caret is.
@@ -252,7 +251,6 @@
       list.style.top = at.top + "px";
       list.style.left = Math.max(at.left, 0) + "px";
       list.hidden = false;
-      body.setAttribute("aria-expanded", "true");
       select(0);
     }
     function select(i) {

@@ -44,7 +44,8 @@ def test_get_a_page_gives_source_html_revision_and_etag(client, make_page, write
     assert response.status_code == 200
     assert data["title"] == "Home" and data["revision"] == 1
     assert data["source"].startswith("# Hello")
-    assert "<h1" in data["html"] and "Other" in data["html"]
+    assert data["display_title"] == "Hello"  # the opening heading is the title, not part of the HTML
+    assert "<h1" not in data["html"] and "Other" in data["html"]
     assert response.headers["ETag"] == data["etag"]
 
 

@@ -63,7 +63,7 @@ def test_preview_without_javascript_saves_nothing(app, client, editor, make_page
         form_url="/-/login")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Preview" in html and "<em>heading</em>" in html
+    assert "Preview" in html and '<span class="muted">Title:</span> New heading</p>' in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # still in the editor, as typed
     assert revisions_of(app, "doc") == [1]

@@ -33,8 +33,8 @@ def test_every_link_syntax_resolves_to_pages_and_sections(client, editor, make_p
     html = html_of(client, "/wiki/Linker")
     assert '<a class="wikilink" href="/wiki/Caching">Caching</a>' in html
     assert '<a class="wikilink" href="/wiki/Caching">label one</a>' in html
-    # A section link without a label shows the section's heading.
-    assert '<a class="wikilink" href="/wiki/Caching#cache-invalidation">Cache invalidation</a>' in html
+    # A section link without a label shows the page's title and the section as written.
+    assert '<a class="wikilink" href="/wiki/Caching#cache-invalidation">Caching § Cache invalidation</a>' in html
     assert '<a class="wikilink" href="/wiki/Caching#cache-invalidation">label two</a>' in html
     assert 'href="#local-part"' in html
 

@@ -48,7 +48,9 @@ def test_create_then_read_a_page(app, client, editor):
     assert response.headers["Location"] == "/wiki/Getting_started"
     html = client.get("/wiki/Getting_started").get_data(as_text=True)
     assert "Saved revision 1." in html
-    assert '<h1 id="welcome">Welcome' in html
+    # The opening heading is the page's display title: its one h1, not repeated in the content.
+    assert '<h1 class="page-title" id="page-title">Welcome</h1>' in html
+    assert html.count("<h1") == 1 and "<title>Welcome · " in html
     assert 'class="wikilink' in html and "Other page" in html
     assert "Revision 1, last edited by alice" in html
     assert revisions_of(app, "getting started") == [1]
@@ -189,7 +191,7 @@ def test_first_spelling_of_a_title_is_kept(app, client, editor):
     save(client, "API Design", "v1", 0)
     save(client, "api design", "v2", 1, url_title="api_design")
     html = client.get("/wiki/API_Design").get_data(as_text=True)
-    assert '<h1 class="page-title">API Design</h1>' in html
+    assert '<h1 class="page-title" id="page-title">API Design</h1>' in html
     assert revisions_of(app, "api design") == [1, 2]
 
 

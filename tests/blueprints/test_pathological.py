@@ -70,7 +70,9 @@ def test_over_the_budget_the_page_is_text_and_the_preview_says_why(client, edito
     preview = post_form(client, "/wiki/Dense/-/preview", {"body": body}, form_url="/wiki/Dense/-/edit")
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
-    assert html.startswith(f'<div class="render-fallback">{NOTICE}')
+    # The preview names the page's title first (the content leaves out the title heading).
+    assert html.startswith(f'<p class="preview-page-title"><span class="muted">Title:</span> Dense</p>'
+                           f'<div class="render-fallback">{NOTICE}')
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert edit(client, "Dense", body).status_code == 303
     assert "[[Link]]" in client.get("/wiki/Dense").get_data(as_text=True)

@@ -25,7 +25,7 @@ def test_edit_one_section_and_follow_a_section_link(live_server, page):
 
     # Following the section link lands on that heading, labelled with its text.
     link = page.locator("a.wikilink")
-    assert link.inner_text() == "Topic 9"
+    assert link.inner_text() == "Caching guide § Topic 9"  # the target page's display title, then the section
     link.click()
     page.wait_for_url(live_server + "/wiki/Guide#topic-9")
     page.wait_for_load_state("load")  # the browser scrolls to the fragment once it has loaded

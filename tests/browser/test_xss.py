@@ -62,9 +62,20 @@ DOM_CHECK = """() => {
   for (const s of document.scripts) {
     if (!s.src.startsWith(location.origin + "/static/js/")) problems.push("script " + (s.src || s.text));
   }
-  const active = "iframe, frame, frameset, object, embed, applet, base, meta[http-equiv], svg, math, " +
+  // MathML is allowed (issue 19), but only MathML inside it; the copy buttons and the sandboxed
+  // diagram frame are made by our scripts.
+  const mathml = "math, mrow, mi, mn, mo, ms, mtext, mspace, mfrac, msqrt, mroot, msub, msup, msubsup, " +
+                 "munder, mover, munderover, mtable, mtr, mtd, mstyle, mpadded, mphantom, menclose";
+  for (const el of document.querySelectorAll("math, math *")) {
+    if (el.namespaceURI !== "http://www.w3.org/1998/Math/MathML" || !el.matches(mathml)) {
+      problems.push("element in math " + el.outerHTML.slice(0, 120));
+    }
+  }
+  const active = "iframe:not(.diagram-renderer[sandbox=allow-scripts]), frame, frameset, object, embed, applet, " +
+                 "base, meta[http-equiv], svg, " +
                  "style, link:not([rel=stylesheet]):not([rel=icon]):not([rel=alternate]), " +
-                 ".content template, .content noscript, .content textarea, .content select, .content button, " +
+                 ".content template, .content noscript, .content textarea, .content select, " +
+                 ".content button:not(.copy-button), " +
                  ".content form, .content input:not([type=checkbox][disabled]), .toc ul *:not(ul, li, a)";
   for (const el of document.querySelectorAll(active)) problems.push("element " + el.outerHTML.slice(0, 120));
   return {xss: window.__xss || null, csp: window.__csp || [], problems};

@@ -1,6 +1,7 @@
 """Query parsing and snippets: pure, and safe whatever is typed."""
 import pytest
 
+from wiki.core.markup import render_markdown
 from wiki.core.searchtext import exact_title_keys, html_to_text, parse_query, snippet, snippet_window
 
 
@@ -86,3 +87,9 @@ def test_snippets_are_not_cut_inside_a_word():
     start, end = snippet_window("aaaa bbbb cccc dddd", 0, 12)
     assert (start, end) == (0, 9)  # "aaaa bbbb", not "aaaa bbbb cc"
     assert snippet_window("x" * 50, 0, 20) == (0, 20)  # one long word is cut after all
+
+
+def test_snippet_text_leaves_out_code_labels_and_heading_links():
+    html = render_markdown("## Setup\n\n```python\nprint(1)\n```\n", section_edit_url=lambda n: "/e").html
+    text = html_to_text(html)
+    assert text.split() == ["Setup", "print(1)"]

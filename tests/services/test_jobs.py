@@ -94,11 +94,11 @@ def test_creating_a_linked_page_answers_before_the_linking_pages_are_rendered(ap
 
 
 def test_heading_changes_delete_and_restore_reach_linking_pages_once_drained(app, client, admin, make_page):
-    make_page("Target", "# Part\n\ntext")
+    make_page("Target", "## Part\n\ntext")
     make_page("Linker", "[[Target#Part]] and [[Target]]")
     drain(app)
     assert "missing-section" not in stored_html(app, "linker")
-    save(client, "Target", "# Renamed part\n\ntext", base=1)
+    save(client, "Target", "## Renamed part\n\ntext", base=1)
     drain(app)
     assert "missing-section" in stored_html(app, "linker")
     post_form(client, "/wiki/Target/-/delete", {}, form_url="/-/login")

@@ -20,7 +20,9 @@ def test_first_save_creates_page_and_revision_one(ctx):
     assert result.created
     assert (result.page.title, result.page.title_key) == ("concepts/Caching", "concepts/caching")
     assert (result.revision.number, result.revision.size, result.revision.parent_id) == (1, 8, None)
-    assert 'id="cache"' in result.revision.html
+    # The opening heading is the display title, stored beside the content that leaves it out.
+    assert result.revision.display_title == "Cache" and result.page.display_title == "Cache"
+    assert 'id="cache"' not in result.revision.html
 
 
 def test_overlapping_stale_save_raises_a_conflict_and_writes_nothing(ctx):

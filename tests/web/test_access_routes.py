@@ -15,6 +15,7 @@ from wiki.models import Invitation, Page, User, utcnow
 EXPECTED = {
     ("static", "GET"): "public",
     ("health.healthz", "GET"): "public",
+    ("diagrams.frame", "GET"): "read",
     ("auth.login", "GET"): "public",
     ("auth.login", "POST"): "public",
     ("auth.register", "GET"): "public",

@@ -5,6 +5,7 @@ from wiki.blueprints.admin import bp as admin
 from wiki.blueprints.api import bp as api
 from wiki.blueprints.auth import bp as auth
 from wiki.blueprints.changes import bp as changes
+from wiki.blueprints.diagrams import bp as diagrams
 from wiki.blueprints.files import bp as files
 from wiki.blueprints.health import bp as health
 from wiki.blueprints.history import bp as history
@@ -15,4 +16,4 @@ from wiki.blueprints.search import bp as search
 from wiki.blueprints.watch import bp as watch
 
 # In registration order (the access table in wiki.web.access covers every endpoint of these).
-BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch, api)
+BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch, api, diagrams)

@@ -93,22 +93,26 @@ def exact_title_keys(query: Query) -> tuple[str, ...]:
 class _TextExtractor(HTMLParser):
     """Visible text of sanitized page HTML: what readers see, without edit links and ¶."""
 
-    SKIP_CLASSES = {"headerlink", "section-edit"}
+    # Links beside headings, code blocks' language labels: page chrome, not the page's words.
+    SKIP_CLASSES = {"headerlink", "section-edit", "code-lang"}
     BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "blockquote", "div", "dt", "dd"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skip = 0
+        self.skip = 0  # depth inside a skipped element
+        self.skip_tag = ""
 
     def handle_starttag(self, tag, attrs):
-        if tag == "a" and self.SKIP_CLASSES & set((dict(attrs).get("class") or "").split()):
-            self.skip += 1
+        if self.skip:
+            self.skip += tag == self.skip_tag
+        elif tag in ("a", "span") and self.SKIP_CLASSES & set((dict(attrs).get("class") or "").split()):
+            self.skip, self.skip_tag = 1, tag
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if tag == "a" and self.skip:
+        if self.skip and tag == self.skip_tag:
             self.skip -= 1
 
     def handle_data(self, data):

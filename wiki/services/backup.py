@@ -14,6 +14,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wiki.core.backupformat import (
     FORMAT,
@@ -31,7 +32,7 @@ from wiki.core.backupformat import (
     sha256_hex,
 )
 from wiki.extensions import db
-from wiki.core.markup import extract_headings
+from wiki.core.markup import display_title, extract_headings
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import ROLES, FileLink, Link, Page, Revision, User, UserPreferences, utcnow
@@ -285,6 +286,10 @@ def _write_pages(export: Export, users: dict[str, User], step) -> list[_Imported
             row.parent_id = revisions[rev.parent - 1].id if rev.parent else None
         current = revisions[record.current - 1]
         page.current_revision_id = current.id
+        # Links to it are labelled with its display title when the pages are rendered below,
+        # before any revision is: known from the source alone, set without a query.
+        current.display_title = display_title(current.source)
+        set_committed_value(page, "display_title", current.display_title)
         imported.append(_Imported(page, current))
         step(len(revisions))
     db.session.flush()

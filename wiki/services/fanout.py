@@ -163,3 +163,28 @@ def _rewrite_links(job: Job, settings: jobs.Settings) -> None:
                 done += 1
         jobs.extend(job, settings, cursor=batch[-1].id, done=done)
         jobs.commit()  # write_revision may queue re-rendering of pages linking to these
+
+
+def rerender_everything(batch_size: int = 100) -> tuple[int, int]:
+    """Render every live page's current revision again (with the link-state protocol of
+    ``rerender_page``), then every old revision, committing each batch. For upgrades whose
+    rendering changed (display titles: the opening heading left the stored HTML). Returns
+    (pages, old revisions) rendered."""
+    pages = after = 0
+    while batch := list(db.session.scalars(
+            select(Page).where(Page.deleted.is_(False), Page.id > after).order_by(Page.id).limit(batch_size))):
+        pages += sum(rerender_page(page) for page in batch)
+        after = batch[-1].id
+        db.session.commit()
+    old = after = 0
+    while batch := db.session.execute(
+            select(Revision, Page.title).join(Page, Page.id == Revision.page_id)
+            .where(Revision.id > after, Revision.id != Page.current_revision_id)
+            .order_by(Revision.id).limit(batch_size)).all():
+        resolver = rendering.Resolver()
+        for revision, title in batch:
+            rendering.apply(revision, rendering.render(title, revision.source, resolver))
+        old += len(batch)
+        after = batch[-1][0].id
+        db.session.commit()
+    return pages, old

@@ -115,6 +115,7 @@ class TitleWindow:
     prefix: str  # as normalized into a key prefix
     next_after: str | None
     previous_before: str | None
+    display: dict[str, str] = field(default_factory=dict)  # title -> display title, where one is set
 
 
 def title_key_prefix(prefix: str) -> str:
@@ -151,16 +152,17 @@ def list_titles(prefix: str = "", after: str | None = None, before: str | None =
                                   .offset(scan - 1).limit(1))
         if bound is not None:
             window.append(Page.title_key <= bound)
-    rows = db.session.execute(select(Page.title, Page.title_key).where(*live, *conditions, *window)
-                              .order_by(order).limit(limit + 1)).all()
+    rows = db.session.execute(select(Page.title, Page.title_key, Page.display_title)
+                              .where(*live, *conditions, *window).order_by(order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     titles = [row.title for row in rows]
+    display = {row.title: row.display_title for row in rows if row.display_title}
     if backwards:
         rows.reverse()
         titles.reverse()
         previous_before = rows[0].title_key if more else None
-        return TitleWindow(titles, key_prefix, rows[-1].title_key if rows else None, previous_before)
+        return TitleWindow(titles, key_prefix, rows[-1].title_key if rows else None, previous_before, display)
     # Forward: the next window starts after the last title shown when there are more, else
     # after the scan's bound when the scan stopped short of the end.
     next_after = rows[-1].title_key if more else bound
@@ -168,7 +170,7 @@ def list_titles(prefix: str = "", after: str | None = None, before: str | None =
     if not scan and after is not None and rows and db.session.scalar(
             select(Page.id).where(*live, *conditions, Page.title_key < rows[0].title_key).limit(1)) is not None:
         previous_before = rows[0].title_key
-    return TitleWindow(titles, key_prefix, next_after, previous_before)
+    return TitleWindow(titles, key_prefix, next_after, previous_before, display)
 
 
 @dataclass

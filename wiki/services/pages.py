@@ -269,6 +269,8 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
     # this revision: the save costs the same however many pages link to it.
     if parent is None:  # links to this title turn from red to blue
         fanout.queue_rerender({page.title_key})
+    elif revision.display_title != parent.display_title:  # links without a label read it
+        fanout.queue_rerender({page.title_key})
     elif revision.headings != parent.headings:  # section links may turn valid or broken
         fanout.queue_rerender({page.title_key}, sections_only=True)
     return revision

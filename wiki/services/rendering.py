@@ -4,8 +4,9 @@ Rendered HTML is stored on the revision, so whenever the state of a link target 
 (created, deleted, renamed, its headings changed) the pages linking to it are rendered
 again, by a job (wiki.services.fanout).
 """
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import Page, Revision
 from wiki.services.filerefs import FileResolver
-from wiki.core.titles import InvalidTitle, canonical_key, normalize_title, title_to_url_path
+from wiki.core.titles import InvalidTitle, canonical_key, leaf_name, normalize_title, title_to_url_path
 
 
 def page_url(title: str, section: str | None = None, action: str | None = None) -> str:
@@ -53,9 +54,9 @@ class Resolver:
 
     def __init__(self):
         self._cache: dict[str, tuple[Page, dict[str, str]] | None] = {}
-        # What each looked-up title was when it was read (id, title, headings column), so a
-        # rendering made before the save took its lock can be checked afterwards.
-        self._seen: dict[str, tuple[int, str, str] | None] = {}
+        # What each looked-up title was when it was read (id, title, headings column, display
+        # title), so a rendering made before the save took its lock can be checked afterwards.
+        self._seen: dict[str, tuple[int, str, str, str] | None] = {}
         self.files: FileResolver | None = None  # the page's files, set by render()
 
     def prefetch(self, source: str) -> None:
@@ -77,7 +78,7 @@ class Resolver:
             self._seen.update(dict.fromkeys(batch))
             for page, headings in _current_targets(batch):
                 self._cache[page.title_key] = (page, parse_headings(headings))
-                self._seen[page.title_key] = (page.id, page.title, headings)
+                self._seen[page.title_key] = (page.id, page.title, headings, page.display_title)
 
     def unchanged(self) -> bool:
         """Whether every title this resolver looked up is still as it was then."""
@@ -85,7 +86,7 @@ class Resolver:
         now = dict.fromkeys(keys)
         for start in range(0, len(keys), self.BATCH):
             for page, headings in _current_targets(keys[start:start + self.BATCH]):
-                now[page.title_key] = (page.id, page.title, headings)
+                now[page.title_key] = (page.id, page.title, headings, page.display_title)
         return now == self._seen and (self.files is None or self.files.unchanged())
 
     def _lookup(self, key: str):
@@ -104,13 +105,17 @@ class Resolver:
         if found is None:
             return LinkTarget(href=page_url(title, action="edit"), exists=False)
         page, headings = found
+        # A link without a label reads the target's display title; with a section, the
+        # section as written after it, whether or not the section exists (the label must not
+        # change when a heading is renamed: the missing-section mark says that).
+        name = page.display_title or target
         if not section:
-            return LinkTarget(href=page_url(page.title))
+            return LinkTarget(href=page_url(page.title), label=name)
         heading = headings.get(slugify_heading(section))
         return LinkTarget(
             href=page_url(page.title, section),
             section_exists=heading is not None,
-            label=heading,
+            label=f"{name} § {section}",
         )
 
 
@@ -157,15 +162,21 @@ def render(title: str, source: str, resolver: Resolver | None = None,
 
 
 def render_preview(title: str, source: str) -> str:
-    """The HTML of the editor's preview: rendered like the page, without section edit links,
-    with its links inert (wiki.core.markup.inert) so that nothing in it leaves the editor."""
+    """The HTML of the editor's preview: rendered like the page (its files included), without
+    section edit links, with its links inert (wiki.core.markup.inert) so that nothing in it
+    leaves the editor; the page's display title is shown above the content, since the content
+    leaves out the heading that became the title (its text is escaped here; the rest was
+    sanitized)."""
     resolver = Resolver()
     target = redirect_target(source)
     if target is not None:
         return inert_links(render_markdown(f"This page redirects to [[{target}]].", resolver).html)
     resolver.prefetch(source)
     resolver.files = FileResolver(title)  # a preview shows the page's pictures too
-    return inert_links(render_markdown(source, resolver, file_resolver=resolver.files).html)
+    rendered = render_markdown(source, resolver, file_resolver=resolver.files)
+    shown = html.escape(rendered.title or leaf_name(title), quote=False)
+    head = f'<p class="preview-page-title"><span class="muted">Title:</span> {shown}</p>'
+    return head + inert_links(rendered.html)
 
 
 @dataclass(frozen=True)
@@ -206,3 +217,4 @@ def apply(revision: Revision, rendered: Rendered) -> None:
     revision.html = rendered.html
     revision.toc = rendered.toc
     revision.headings = headings_column(rendered)
+    revision.display_title = rendered.title

@@ -4,7 +4,7 @@ SQLite: an FTS5 table (porter stemming) keyed by page id. PostgreSQL: a stored t
 (English stemming, title weighted above body) with a GIN index, queried through
 websearch_to_tsquery. Both are fed only quoted words from wiki.core.searchtext.parse_query.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Integer, String, Text, text
 
@@ -28,12 +28,15 @@ def index_page(page: Page, revision: Revision, redirect: str | None | Unparsed =
     if page.deleted or redirect is not None:
         return  # deleted pages and redirects are not search results
     body = html_to_text(revision.html)
+    # The display title is not in the body's HTML (the page template shows it): index it
+    # with the path, so its words weigh as a title's.
+    title = f"{page.title}\n{revision.display_title}" if revision.display_title else page.title
     if _sqlite():
         db.session.execute(text("INSERT INTO search_index (rowid, title, body) VALUES (:id, :title, :body)"),
-                           {"id": page.id, "title": page.title, "body": body})
+                           {"id": page.id, "title": title, "body": body})
     else:
         db.session.execute(text("INSERT INTO search_index (page_id, title, body) VALUES (:id, :title, :body)"),
-                           {"id": page.id, "title": page.title, "body": body})
+                           {"id": page.id, "title": title, "body": body})
 
 
 def unindex_page(page: Page) -> None:
@@ -62,6 +65,7 @@ class Hit:
     title: str
     snippet: str  # HTML: escaped text with <mark> around matches (wiki.core.searchtext.snippet)
     updated: object  # datetime of the current revision
+    display_title: str = ""  # the page's display title, "" when it sets none
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,19 @@ def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int
     like = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     params = {"limit": per_page + 1, "offset": (page_number - 1) * per_page, "prefix": like,
               **_exact_title_params(query)}
-    return (_sqlite_search if _sqlite() else _postgresql)(query, params, per_page)
+    return _with_display_titles((_sqlite_search if _sqlite() else _postgresql)(query, params, per_page))
+
+
+def _with_display_titles(results: Results) -> Results:
+    """The hits with their pages' display titles (one query for the page of hits)."""
+    titles = [hit.title for hit in results.hits]
+    if not titles:
+        return results
+    shown = dict(db.session.execute(
+        db.select(Page.title, Revision.display_title).join(Revision, Revision.id == Page.current_revision_id)
+        .where(Page.title.in_(titles), Page.deleted.is_(False))
+    ).all())
+    return replace(results, hits=[replace(hit, display_title=shown.get(hit.title) or "") for hit in results.hits])
 
 
 # The README promises "title matches first": a page whose title, or the last segment of its

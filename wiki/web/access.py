@@ -32,6 +32,7 @@ LEVELS = ("public", "read", "account", "edit", "edit_page", "admin")
 RULES: dict[str, str | dict[str, str]] = {
     "static": "public",
     "health.healthz": "public",
+    "diagrams.frame": "read",  # issue 19: Mermaid's sandboxed frame
     "auth.login": "public",
     "auth.register": "public",
     "auth.logout": "public",

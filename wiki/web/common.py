@@ -12,7 +12,7 @@ from wiki.extensions import db, login_manager
 from wiki.core.markup import slugify_heading
 from wiki.models import User, utcnow
 from wiki.services import links
-from wiki.core.titles import title_to_url_path
+from wiki.core.titles import leaf_name, title_to_url_path
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -50,6 +50,7 @@ def register(app: Flask) -> None:
     app.add_template_global(breadcrumb_parents)
     app.add_template_global(may)
     app.add_template_global(utcnow, "now")
+    app.add_template_global(title_of)
 
 
 def _load_user(session_id: str) -> User | None:
@@ -133,6 +134,13 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def title_of(page, revision=None) -> str:
+    """What people read as a page's title: the display title (of ``revision`` when given, else
+    of the current revision), else the last part of its path."""
+    shown = (revision.display_title if revision is not None else getattr(page, "display_title", "")) or ""
+    return shown or leaf_name(page.title)
 
 
 def format_time(value: datetime | None) -> str:

@@ -35,18 +35,18 @@ def test_unclosed_tags_are_shown_as_text(source):
 def test_an_unclosed_fence_is_text_and_later_fences_still_pair():
     html = render("~~~\nnot closed\n\n```\ncode\n```\n").html
     assert html.startswith("<p>~~~\nnot closed</p>")
-    assert html.count("<pre>") == 1 and "<code>code\n</code>" in html
+    assert html.count("<pre ") == 1 and "<code>code\n</code>" in html
 
 
 def test_a_fence_closes_only_with_the_same_fence():
     html = render("````\n```\ninner\n```\n````\n").html
-    assert html.count("<pre>") == 1
+    assert html.count("<pre ") == 1
     assert "<code>```\ninner\n```\n</code>" in html
 
 
 def test_fences_pair_in_order():
     html = render("```\none\n```\n\ntext\n\n```\ntwo\n```\n").html
-    assert html.count("<pre>") == 2 and "<p>text</p>" in html
+    assert html.count("<pre ") == 2 and "<p>text</p>" in html
     assert html.index("one") < html.index("text") < html.index("two")
 
 

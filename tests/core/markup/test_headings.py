@@ -36,21 +36,21 @@ def test_unique_ids_skip_ids_taken_otherwise():
 # --- Ids in rendered pages ---------------------------------------------------------------------------
 
 def test_heading_ids_are_unique_with_numbered_suffixes():
-    result = render("# Intro\n\n## Intro\n\n### Intro\n\n# Other\n")
+    result = render("## Intro\n\n### Intro\n\n#### Intro\n\n## Other\n")
     assert [h.id for h in result.headings] == ["intro", "intro-2", "intro-3", "other"]
     assert [e["id"] for e in elements(result.html) if "id" in e] == ["intro", "intro-2", "intro-3", "other"]
 
 
 def test_literal_suffix_heading_does_not_collide():
-    result = render("# A\n\n# A 2\n\n# A\n")
+    result = render("## A\n\n## A 2\n\n## A\n")
     assert [h.id for h in result.headings] == ["a", "a-2", "a-3"]
 
 
 def test_headings_collected_in_order_with_plain_text():
-    result = render("# Title *emph*\n\nText\n\n## Sub `code` & [link](/x)\n\n###### Six\n")
+    result = render("## Title *emph*\n\nText\n\n### Sub `code` & [link](/x)\n\n###### Six\n")
     assert result.headings == (
-        Heading(1, "Title emph", "title-emph"),
-        Heading(2, "Sub code & link", "sub-code-link"),
+        Heading(2, "Title emph", "title-emph"),
+        Heading(3, "Sub code & link", "sub-code-link"),
         Heading(6, "Six", "six"),
     )
 
@@ -61,12 +61,12 @@ def test_heading_inside_fenced_code_is_not_a_heading():
 
 
 def test_unicode_headings_get_unicode_ids():
-    result = render("# Über Größe\n\n## Кошка и собака\n\n## हिन्दी भाषा\n\n## 日本語\n")
+    result = render("## Über Größe\n\n## Кошка и собака\n\n## हिन्दी भाषा\n\n## 日本語\n")
     assert [h.id for h in result.headings] == ["über-größe", "кошка-и-собака", "हिन्दी-भाषा", "日本語"]
 
 
 def test_heading_with_quotes_and_angle_brackets_yields_safe_id():
-    result = render("# He said \"<hi>\" & 'bye' <script>alert(1)</script>\n")
+    result = render("## He said \"<hi>\" & 'bye' <script>alert(1)</script>\n")
     (heading,) = result.headings
     assert re.fullmatch(r"[\w-]+", heading.id)
     assert heading.id == "he-said-bye-alert1"
@@ -75,12 +75,12 @@ def test_heading_with_quotes_and_angle_brackets_yields_safe_id():
 
 
 def test_symbol_only_heading_falls_back_to_section():
-    result = render("# !!!\n\n# ???\n")
+    result = render("## !!!\n\n## ???\n")
     assert [h.id for h in result.headings] == ["section", "section-2"]
 
 
 def test_heading_ids_avoid_footnote_ids():
-    result = render("# fn-1\n\nx[^1]\n\n[^1]: note\n")
+    result = render("## fn-1\n\nx[^1]\n\n[^1]: note\n")
     ids = [e["id"] for e in elements(result.html) if "id" in e]
     assert len(ids) == len(set(ids))
     assert result.headings[0].id == "fn-1-2"
@@ -95,20 +95,20 @@ def test_footnote_labels_with_spaces_get_safe_ids_and_matching_links():
 
 
 def test_setext_and_atx_headings_share_one_id_space():
-    result = render("Part\n====\n\n## Part\n\nPart\n----\n")
-    assert [(h.level, h.id) for h in result.headings] == [(1, "part"), (2, "part-2"), (2, "part-3")]
+    result = render("Intro\n\nPart\n====\n\n## Part\n\nPart\n----\n")
+    assert [(h.level, h.id) for h in result.headings] == [(2, "part"), (2, "part-2"), (2, "part-3")]  # one h1 per page: level 1 is shown as 2
 
 
 def test_extract_headings_gives_the_ids_without_rendering():
-    assert extract_headings("# A\n\n## A\n\ntext [[B]]\n\n### C *d*\n") == (
-        Heading(1, "A", "a"), Heading(2, "A", "a-2"), Heading(3, "C d", "c-d"),
+    assert extract_headings("## A\n\n## A\n\ntext [[B]]\n\n### C *d*\n") == (
+        Heading(2, "A", "a"), Heading(2, "A", "a-2"), Heading(3, "C d", "c-d"),
     )
 
 
 # --- The table of contents -----------------------------------------------------------------------------
 
 def test_toc_is_nested_list_of_links():
-    result = render("# A\n\n## B\n\n### C\n\n## D\n\n# E\n")
+    result = render("## A\n\n### B\n\n#### C\n\n### D\n\n## E\n")
     assert result.toc == (
         '<ul><li><a href="#a">A</a><ul><li><a href="#b">B</a><ul><li><a href="#c">C</a></li></ul></li>'
         '<li><a href="#d">D</a></li></ul></li><li><a href="#e">E</a></li></ul>'
@@ -121,7 +121,7 @@ def test_no_headings_no_toc():
 
 
 def test_toc_text_is_escaped():
-    result = render("# a < b & c\n")
+    result = render("## a < b & c\n")
     assert result.headings[0].text == "a < b & c"
     assert "a &lt; b &amp; c" in result.toc
 
@@ -153,22 +153,23 @@ def edit_url(number: int) -> str:
 
 
 def test_every_heading_gets_a_permalink_to_its_own_id():
-    html = render("# A\n\ntext\n\n## A\n").html
+    html = render("## A\n\ntext\n\n## A\n").html
     links = [a for a in elements(html, "a") if a.get("class") == "headerlink"]
     assert [a["href"] for a in links] == ["#a", "#a-2"]
-    assert '<h1 id="a">A<a class="headerlink" href="#a" title="Link to this section">¶</a></h1>' in html
+    assert ('<h2 id="a">A<a class="headerlink" href="#a" title="Link to this section" aria-label="Link to section: A">'
+            '¶</a></h2>') in html
 
 
 def test_section_edit_links_follow_the_source_sections():
-    html = render_markdown("# A\n\ntext\n\n```\n# not one\n```\n\n## B\n", section_edit_url=edit_url).html
+    html = render_markdown("## A\n\ntext\n\n```\n# not one\n```\n\n## B\n", section_edit_url=edit_url).html
     edits = [a["href"] for a in elements(html, "a") if a.get("class") == "section-edit"]
     assert edits == ["/wiki/P/-/edit?section=1&x=1", "/wiki/P/-/edit?section=2&x=1"]
-    assert '&amp;x=1" title="Edit this section">edit</a></h2>' in html
+    assert '&amp;x=1" title="Edit this section" aria-label="Edit section: B">edit</a></h2>' in html
     assert "nexus-section" not in html
 
 
 def test_without_section_edit_url_there_are_no_edit_links():
-    html = render_markdown("# A\n\n## B\n").html
+    html = render_markdown("## A\n\n## B\n").html
     assert "section-edit" not in html and html.count("headerlink") == 2
 
 
@@ -186,14 +187,16 @@ def test_mark_sections_puts_a_marker_before_each_section_heading():
 
 def test_decorate_headings_adds_permalinks_and_edit_links_and_drops_markers():
     assert decorate_headings('<h1 id="a">A</h1>\n<h2>B</h2>', None, None) == (
-        '<h1 id="a">A<a class="headerlink" href="#a" title="Link to this section">¶</a></h1>\n<h2>B</h2>'
+        '<h1 id="a">A<a class="headerlink" href="#a" title="Link to this section" aria-label="Link to section: A">¶</a>'
+        '</h1>\n<h2>B</h2>'
     )
     html = decorate_headings(
         '<!--nexus-section-n0:3-->\n<h2 id="b">B</h2>\n<!--nexus-section-n0:4-->\n<p>x</p>', "n0", lambda n: f"/e?s={n}&a"
     )
     assert html == (
-        '<h2 id="b">B<a class="headerlink" href="#b" title="Link to this section">¶</a>'
-        '<a class="section-edit" href="/e?s=3&amp;a" title="Edit this section">edit</a></h2>\n\n<p>x</p>'
+        '<h2 id="b">B<a class="headerlink" href="#b" title="Link to this section" aria-label="Link to section: B">¶</a>'
+        '<a class="section-edit" href="/e?s=3&amp;a" title="Edit this section" aria-label="Edit section: B">edit</a>'
+        '</h2>\n\n<p>x</p>'
     )
 
 

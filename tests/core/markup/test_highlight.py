@@ -5,13 +5,13 @@ from wiki.core.markup.highlight import MAX_HIGHLIGHTED_BLOCKS, MAX_HIGHLIGHTED_C
 
 FENCED = "```python\nx = 1\n```\n\n"
 HIGHLIGHTED = '<div class="codehilite">'
-PLAIN = "<pre><code>x = 1\n</code></pre>"
+PLAIN = '<pre tabindex="0" role="region" aria-label="Code: python"><code>x = 1\n</code></pre>'
 
 
 def test_highlighting_stops_after_the_budget_but_code_still_renders():
     html = render("```python\nx = 1\n```\n\n" * 250).html
     assert html.count('<div class="codehilite">') == 200
-    assert html.count("<pre><code>x = 1\n</code></pre>") == 50
+    assert html.count(PLAIN) == 50
 
 
 def test_code_beyond_the_highlighting_budget_is_shown_plain():
@@ -19,7 +19,7 @@ def test_code_beyond_the_highlighting_budget_is_shown_plain():
     big = "```python\n" + "a b c d e f g h\n" * (MAX_HIGHLIGHTED_CHARS // 16 + 1) + "```\n\n"
     html = render_markdown(small + big + small).html
     assert html.count('<div class="codehilite">') == 1  # the first block only: the big one spent it
-    assert html.count("<pre><code>") == 2
+    assert html.count('aria-label="Code: python"><code>') == 2
     indented = render_markdown("    x = 1\n\n" + "text\n\n" + "    y = 2\n" * (MAX_HIGHLIGHTED_CHARS // 6 + 1)).html
     assert '<div class="codehilite">' not in indented  # indented blocks share one decision
 
@@ -38,9 +38,10 @@ def test_fenced_and_indented_code_share_the_budget():
     beyond = render_markdown(FENCED * MAX_HIGHLIGHTED_BLOCKS + indented).html
     assert beyond.count(HIGHLIGHTED) == MAX_HIGHLIGHTED_BLOCKS
     # Without Pygments the indented block keeps the class but gets no <span>s.
-    assert beyond.endswith('<p>text</p>\n<pre class="codehilite"><code>x = 1\n</code></pre>')
+    assert beyond.endswith('<p>text</p>\n<pre class="codehilite" tabindex="0" role="region" aria-label="Code"><code>'
+                           'x = 1\n</code></pre>')
 
 
 def test_plain_code_is_still_escaped():
     html = render_markdown(FENCED * MAX_HIGHLIGHTED_BLOCKS + "```html\n<b>&amp;</b>\n```\n").html
-    assert html.endswith("<pre><code>&lt;b&gt;&amp;amp;&lt;/b&gt;\n</code></pre>")
+    assert html.endswith('aria-label="Code: html"><code>&lt;b&gt;&amp;amp;&lt;/b&gt;\n</code></pre></div>')

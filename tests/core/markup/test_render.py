@@ -77,7 +77,8 @@ def test_table_uses_align_attributes_not_styles():
 
 def test_fenced_code_gets_codehilite_classes():
     html = render("```python\ndef f():\n    return 1\n```\n").html
-    assert html.startswith('<div class="codehilite"><pre>')
+    assert html.startswith('<div class="code-block"><span class="code-lang">python</span><div class="codehilite">'
+                           '<pre tabindex="0" role="region" aria-label="Code: python">')
     assert '<span class="k">def</span>' in html
     assert '<span class="nf">f</span>' in html
 
@@ -216,8 +217,8 @@ def test_wikilink_target_cannot_break_out_of_href():
 
 
 def test_wikilink_in_heading_and_label_text_in_toc():
-    result = render("# See [[Other Page|the other]]\n")
-    assert result.headings == (Heading(1, "See the other", "see-the-other"),)
+    result = render("## See [[Other Page|the other]]\n")
+    assert result.headings == (Heading(2, "See the other", "see-the-other"),)
     assert result.links == (OutgoingLink("Other Page", None),)
     assert 'data-' not in result.html
 

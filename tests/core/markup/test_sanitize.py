@@ -10,12 +10,13 @@ from html.parser import HTMLParser
 import pytest
 
 from wiki.core.markup import sanitize_html
-from wiki.core.markup.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, is_external_url
+from wiki.core.markup.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, MATH_TAGS, is_external_url
 
 # Never allowed, whatever ALLOWED_TAGS says.
 FORBIDDEN_TAGS = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
-    "button", "textarea", "select", "option", "svg", "math", "link", "meta", "base",
+    "button", "textarea", "select", "option", "svg", "link", "meta", "base",
+    "annotation-xml", "annotation", "semantics", "mglyph", "malignmark",
     "noscript", "template", "title", "xmp", "plaintext", "noembed", "noframes", "isindex",
     "body", "html", "head", "video", "audio", "source", "marquee",
 }
@@ -34,10 +35,18 @@ class _Checker(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.problems = []
+        self.math = 0  # open elements inside <math>
 
-    def handle_starttag(self, tag, attrs):
-        if tag not in ALLOWED_TAGS or tag in FORBIDDEN_TAGS:
+    def handle_starttag(self, tag, attrs, closed=False):
+        if tag not in ALLOWED_TAGS | MATH_TAGS or tag in FORBIDDEN_TAGS:
             self.problems.append(f"element <{tag}>")
+        # MathML only inside <math>, and nothing but MathML there: no namespace confusion.
+        if (self.math or tag == "math") and tag not in MATH_TAGS:
+            self.problems.append(f"HTML element <{tag}> inside <math>")
+        if not self.math and tag in MATH_TAGS - {"math"}:
+            self.problems.append(f"MathML element <{tag}> outside <math>")
+        if (self.math or tag == "math") and not closed:
+            self.math += 1
         names = [name for name, _ in attrs]
         for name, value in attrs:
             value = value or ""
@@ -59,7 +68,12 @@ class _Checker(HTMLParser):
         if tag == "input" and (dict(attrs).get("type") != "checkbox" or "disabled" not in names):
             self.problems.append(f"input that is not a disabled checkbox: {attrs}")
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs, closed=True)
+
+    def handle_endtag(self, tag):
+        if self.math:
+            self.math -= 1
 
     def handle_comment(self, data):
         self.problems.append(f"comment {data!r}")

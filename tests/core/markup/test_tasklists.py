@@ -8,9 +8,9 @@ def test_task_lists():
     html = render("- [ ] todo\n- [x] done\n- [X] also done\n- plain\n").html
     boxes = elements(html, "input")
     assert boxes == [
-        {"type": "checkbox", "disabled": None},
-        {"type": "checkbox", "disabled": None, "checked": None},
-        {"type": "checkbox", "disabled": None, "checked": None},
+        {"type": "checkbox", "disabled": None, "aria-label": "Not done"},
+        {"type": "checkbox", "disabled": None, "checked": None, "aria-label": "Done"},
+        {"type": "checkbox", "disabled": None, "checked": None, "aria-label": "Done"},
     ]
     assert '<ul class="task-list">' in html
     assert html.count('<li class="task-list-item">') == 3
@@ -28,14 +28,14 @@ def test_the_rest_of_the_item_keeps_its_markup():
     html = render("- [ ] *urgent* call\n- b\n").html
     assert html == (
         '<ul class="task-list">\n'
-        '<li class="task-list-item"><input disabled type="checkbox"> <em>urgent</em> call</li>\n'
+        '<li class="task-list-item"><input aria-label="Not done" disabled type="checkbox"> <em>urgent</em> call</li>\n'
         "<li>b</li>\n</ul>"
     )
 
 
 def test_ordered_lists_have_tasks_too():
     html = render("1. [x] done\n").html
-    assert html == '<ol class="task-list">\n<li class="task-list-item"><input checked disabled type="checkbox"> done</li>\n</ol>'
+    assert html == '<ol class="task-list">\n<li class="task-list-item"><input aria-label="Done" checked disabled type="checkbox"> done</li>\n</ol>'
 
 
 def test_nested_task_lists_are_each_marked():

@@ -62,7 +62,7 @@ def test_default_resolver(target, section, href):
 
 
 def test_default_resolver_section_matches_heading_id():
-    page = render_markdown("# Some Section: Details!\n\n[[#Some Section: Details!]]")
+    page = render_markdown("## Some Section: Details!\n\n[[#Some Section: Details!]]")
     (heading,) = page.headings
     assert default_resolver("", "Some Section: Details!").href == "#" + heading.id
     assert f'href="#{heading.id}"' in page.html

@@ -100,6 +100,7 @@ class Problem(BaseModel):
 
 class PageSummary(Out):
     title: str
+    display_title: str = Field(description="What readers see as its title: the title: setting or the opening # heading; \"\" when it sets none")
     revision: int
     updated_at: datetime
     author: str | None
@@ -113,6 +114,7 @@ class PageList(Out):
 
 class Page(Out):
     title: str
+    display_title: str = Field(description="What readers see as its title: the title: setting or the opening # heading; \"\" when it sets none")
     revision: int = Field(description="The current revision's number; send it back as `base_revision`")
     etag: str = Field(description="The current revision's ETag, for If-Match")
     source: str

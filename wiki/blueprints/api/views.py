@@ -70,7 +70,7 @@ def live(raw_title: str):
 
 def _page(page, revision=None) -> s.Page:
     revision = revision or page.current_revision
-    return s.Page(title=page.title, revision=revision.number, etag=etag(page.id, revision.number),
+    return s.Page(title=page.title, display_title=revision.display_title or "", revision=revision.number, etag=etag(page.id, revision.number),
                   source=revision.source, html=revision.html, updated_at=revision.created_at,
                   author=revision.author.username if revision.author else None, summary=revision.summary,
                   minor=revision.minor)
@@ -115,7 +115,8 @@ def session():
 def list_pages(query: s.PageListQuery):
     after = cursors.decode(query.cursor, (str,))[0] if query.cursor else None
     rows, more = page_service.list_pages(query.prefix, after, query.limit)
-    items = [s.PageSummary(title=p.title, revision=p.current_revision.number,
+    items = [s.PageSummary(title=p.title, display_title=p.current_revision.display_title or "",
+                           revision=p.current_revision.number,
                            updated_at=p.current_revision.created_at, author=_author(p.current_revision),
                            is_redirect=redirect_target(p.current_revision.source) is not None) for p in rows]
     return answer(s.PageList(items=items, next_cursor=cursors.encode([rows[-1].title_key]) if more else None))

@@ -14,7 +14,7 @@ def backlinks(title):
     if (response := canonical_redirect("links.backlinks", title, display)) is not None:
         return response
     # A missing page can be linked to as well: that is what makes it a wanted page.
-    return render_template("links/backlinks.html", title=display, exists=page is not None,
+    return render_template("links/backlinks.html", title=display, page=page, exists=page is not None,
                            backlinks=links.backlinks(display))
 
 

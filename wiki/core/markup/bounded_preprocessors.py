@@ -18,6 +18,9 @@ from markdown.htmlparser import HTMLExtractor
 from markdown.htmlparser import htmlparser as _md_htmlparser
 from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 
+from .codeblocks import fence_language, with_language_label
+from .fencedspecial import render_special_fence
+
 MAX_TAG_LENGTH = 2048      # a raw HTML start tag longer than this is treated as text
 MAX_INDENT = 64            # leading spaces kept on a line (deeper list nesting is flattened)
 MAX_QUOTE_DEPTH = 16       # blockquote markers kept at the start of a line
@@ -110,8 +113,18 @@ class BoundedFencedBlockPreprocessor(FencedBlockPreprocessor):
                 number += 1
                 continue
             out.extend(lines[done:number])
-            self._spend_budget(lines[number:close + 1])
-            out.extend(super().run(lines[number:close + 1]))
+            language = fence_language(lines[number])
+            special = render_special_fence(language, lines[number + 1:close])
+            if special is not None:  # mermaid, math: fencedspecial.py
+                out.extend(["", self.md.htmlStash.store(special), ""])
+            else:
+                self._spend_budget(lines[number:close + 1])
+                stashed = len(self.md.htmlStash.rawHtmlBlocks)
+                out.extend(super().run(lines[number:close + 1]))
+                if language and len(self.md.htmlStash.rawHtmlBlocks) == stashed + 1:
+                    # The label goes before the block (codeblocks.py names the <pre> after it).
+                    block = self.md.htmlStash.rawHtmlBlocks[stashed]
+                    self.md.htmlStash.rawHtmlBlocks[stashed] = with_language_label(language, block)
             done = number = close + 1
         out.extend(lines[done:])
         return out

@@ -131,14 +131,22 @@ def mark_sections(source: str, nonce: str) -> str:
     return "".join(lines)
 
 
+def _plain(inner_html: str) -> str:
+    """The text of a heading's inner HTML, for naming its links."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", inner_html)).split())
+
+
 def decorate_headings(
     html_text: str, nonce: str | None, section_edit_url: Callable[[int], str] | None
 ) -> str:
     """Give headings a permalink (¶) and, where a section marker precedes one, an edit link."""
 
+    # Each link is named after its heading ("Edit section: Images and containers"): a screen
+    # reader's list of links otherwise reads "pilcrow" and "edit" over and over.
     def permalink(m: re.Match[str]) -> str:
         tag, anchor, rest, inner = m.groups()
-        link = f'<a class="headerlink" href="#{anchor}" title="Link to this section">¶</a>'
+        name = html.escape("Link to section: " + _plain(inner), quote=True)
+        link = f'<a class="headerlink" href="#{anchor}" title="Link to this section" aria-label="{name}">¶</a>'
         return f'<{tag} id="{anchor}"{rest}>{inner}{link}</{tag}>'
 
     html_text = _HEADING_WITH_ID.sub(permalink, html_text)
@@ -149,7 +157,8 @@ def decorate_headings(
     def edit_link(m: re.Match[str]) -> str:
         number, tag, attrs, inner = m.groups()
         href = html.escape(section_edit_url(int(number)), quote=True)
-        link = f'<a class="section-edit" href="{href}" title="Edit this section">edit</a>'
+        name = html.escape("Edit section: " + _plain(re.sub(r'<a class="headerlink".*?</a>', "", inner)), quote=True)
+        link = f'<a class="section-edit" href="{href}" title="Edit this section" aria-label="{name}">edit</a>'
         return f"<{tag}{attrs}>{inner}{link}</{tag}>"
 
     html_text = marked.sub(edit_link, html_text)

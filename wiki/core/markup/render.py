@@ -22,6 +22,7 @@ from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 
+from ..frontmatter import blank_front_matter, parse_front_matter
 from .bounded_blocks import replace_block_processors
 from .bounded_inline import BoundedFootnoteExtension, bound_link_patterns
 from .bounded_preprocessors import (
@@ -31,6 +32,8 @@ from .bounded_preprocessors import (
 )
 # tests/blueprints/test_pathological.py still imports MAX_MARKUP_COST and markup_cost from here.
 from .budget import MAX_MARKUP_COST, markup_cost, too_complex_notice
+from .codeblocks import TocMarkerTreeprocessor, label_code_blocks
+from .displaytitle import OneH1Treeprocessor, clean_title, opening_heading
 from .headings import Heading, IdTreeprocessor, decorate_headings, headings_from_toc, mark_sections, toc_html
 from .highlight import BudgetedHiliteTreeprocessor, new_highlight_budget
 from .filelinks import (
@@ -42,6 +45,7 @@ from .filelinks import (
     default_file_resolver,
 )
 from .linkcollect import LinkCollectorTreeprocessor
+from .mathml import register_math
 from .sanitize import preformatted_text, sanitize_html
 from .tasklists import TaskListTreeprocessor
 from .wikilinks import (
@@ -57,7 +61,7 @@ from .wikilinks import (
 
 __all__ = [
     "Heading", "LinkTarget", "OutgoingLink", "Rendered", "Resolver",
-    "default_resolver", "extract_headings", "render_markdown", "slugify_heading",
+    "default_resolver", "display_title", "extract_headings", "render_markdown", "slugify_heading",
 ]
 
 
@@ -70,6 +74,7 @@ class Rendered:
     headings: tuple[Heading, ...]
     links: tuple[OutgoingLink, ...]
     files: tuple[FileRef, ...] = ()  # files the page uses, in order (wiki.core.markup.filelinks)
+    title: str = ""  # the display title (displaytitle.py); "" when the page sets none
 
 
 class _NexusExtension(Extension):
@@ -77,15 +82,18 @@ class _NexusExtension(Extension):
     priorities (as registered by Python-Markdown) decide where each runs among the stock ones."""
 
     def __init__(self, wikilinks: list[OutgoingLink], links_out: list[OutgoingLink],
-                 file_resolver: FileResolver = default_file_resolver, files_out: list[FileRef] | None = None):
+                 file_resolver: FileResolver = default_file_resolver, files_out: list[FileRef] | None = None,
+                 drop_opening: bool = False):
         super().__init__()
         self.wikilinks = wikilinks
         self.links_out = links_out
         self.file_resolver = file_resolver
         self.files_out = [] if files_out is None else files_out
+        self.drop_opening = drop_opening
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         bound_link_patterns(md)
+        register_math(md)
         replace_block_processors(md)
         budget = new_highlight_budget()  # shared by fenced and indented code
         fenced = md.preprocessors["fenced_code_block"]
@@ -97,6 +105,8 @@ class _NexusExtension(Extension):
         md.preprocessors.register(BoundedHtmlBlockPreprocessor(md), "html_block", 20)
         md.preprocessors.register(NestingClampPreprocessor(md), "nexus_nesting_clamp", 15)
         md.treeprocessors.register(TaskListTreeprocessor(md), "nexus_tasklist", 25)
+        md.treeprocessors.register(OneH1Treeprocessor(md, self.drop_opening), "nexus_one_h1", 7)
+        md.treeprocessors.register(TocMarkerTreeprocessor(md), "nexus_toc_marker", 7)
         md.treeprocessors.register(IdTreeprocessor(md), "nexus_ids", 6)  # toc is 5
         md.inlinePatterns.register(
             FileLinkInlineProcessor(self.file_resolver, self.files_out, md), "nexus_filelink", FILE_LINK_PRIORITY
@@ -108,7 +118,8 @@ class _NexusExtension(Extension):
 
 
 def _new_markdown(resolver: Resolver, wikilinks: list[OutgoingLink], links_out: list[OutgoingLink],
-                  file_resolver: FileResolver = default_file_resolver, files_out: list[FileRef] | None = None):
+                  file_resolver: FileResolver = default_file_resolver, files_out: list[FileRef] | None = None,
+                  drop_opening: bool = False):
     return markdown.Markdown(
         output_format="html",
         extensions=[
@@ -119,7 +130,7 @@ def _new_markdown(resolver: Resolver, wikilinks: list[OutgoingLink], links_out: 
             TocExtension(marker="", slugify=lambda value, _sep: slugify_heading(value)),
             SaneListExtension(),
             WikiLinkExtension(resolver, wikilinks),
-            _NexusExtension(wikilinks, links_out, file_resolver, files_out),
+            _NexusExtension(wikilinks, links_out, file_resolver, files_out, drop_opening),
         ],
     )
 
@@ -135,14 +146,45 @@ def _fallback(source: str, notice: str = "") -> Rendered:
     body = preformatted_text(source, "render-fallback")
     if notice:
         body = f'<div class="render-fallback">{html.escape(notice, quote=False)}</div>' + body
-    return Rendered(html=body, toc="", headings=(), links=tuple(dict.fromkeys(links)))
+    title = clean_title(parse_front_matter(source).get("title"))
+    return Rendered(html=body, toc="", headings=(), links=tuple(dict.fromkeys(links)), title=title)
+
+
+def display_title(source: str) -> str:
+    """The display title of a page with this source (displaytitle.py), "" if it sets none.
+
+    Found in the source alone, with no database: the ``title:`` setting, else the plain text
+    of the opening ``# heading`` as the renderer gives headings their text.
+    """
+    front = parse_front_matter(source)
+    if explicit := clean_title(front.get("title")):
+        return explicit
+    line = opening_heading(source, front)
+    if line is None:
+        return ""
+    md = _new_markdown(default_resolver, [], [])
+    try:
+        md.convert(line)
+    except RecursionError:
+        return ""
+    return clean_title(html.unescape(md.toc_tokens[0]["name"])) if md.toc_tokens else ""
+
+
+def _prepare_source(source: str) -> tuple[str, str, bool]:
+    """(source as the renderer sees it, display title, whether the opening heading is the
+    title and so left out of the content)."""
+    front = parse_front_matter(source)
+    title = display_title(source)
+    drop_opening = bool(title) and not clean_title(front.get("title"))
+    return blank_front_matter(source, front), title, drop_opening
 
 
 # Here, not in headings.py: it runs the whole pipeline (_new_markdown), which imports headings.py.
 def extract_headings(source: str) -> tuple[Heading, ...]:
     """The headings render_markdown(source) returns, for about half its work (no sanitizing,
     no decorating): for bulk jobs that need the headings of many pages before rendering."""
-    md = _new_markdown(default_resolver, [], [])
+    source, _title, drop_opening = _prepare_source(source)
+    md = _new_markdown(default_resolver, [], [], drop_opening=drop_opening)
     try:
         md.convert(source)
     except RecursionError:
@@ -166,14 +208,17 @@ def render_markdown(
     wikilinks: list[OutgoingLink] = []
     links: list[OutgoingLink] = []
     nonce = secrets.token_hex(8) if section_edit_url else None
+    original = source
+    source, title, drop_opening = _prepare_source(source)
     # A new instance per call: Markdown instances keep per-document state (footnotes, stash).
     files: list[FileRef] = []
-    md = _new_markdown(resolver or default_resolver, wikilinks, links, file_resolver or default_file_resolver, files)
+    md = _new_markdown(resolver or default_resolver, wikilinks, links, file_resolver or default_file_resolver, files,
+                       drop_opening)
     try:
         converted = md.convert(mark_sections(source, nonce) if nonce else source)
     except RecursionError:
-        return _fallback(source)
-    body = sanitize_html(decorate_headings(converted, nonce, section_edit_url))
+        return _fallback(original)
+    body = sanitize_html(label_code_blocks(decorate_headings(converted, nonce, section_edit_url)))
     tokens = md.toc_tokens
     return Rendered(
         html=body,
@@ -181,4 +226,5 @@ def render_markdown(
         headings=tuple(headings_from_toc(tokens)),
         links=tuple(dict.fromkeys(links)),
         files=tuple(dict.fromkeys(files)),
+        title=title,
     )

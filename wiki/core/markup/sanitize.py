@@ -30,6 +30,25 @@ ALLOWED_TAGS = frozenset({
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
+# MathML (mathml.py renders TeX to it): the elements latex2mathml makes, and nothing that
+# switches the parser back to HTML or hides markup (annotation-xml, mglyph, malignmark and
+# the semantics/annotation pair are dropped with their content). Inside <math> only these
+# are kept; outside <math> they are dropped (their text kept), so what comes out re-parses
+# to the same tree in a browser: no namespace confusion (mXSS).
+MATH_TAGS = frozenset({
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "mfrac", "msqrt", "mroot",
+    "msub", "msup", "msubsup", "munder", "mover", "munderover", "mtable", "mtr", "mtd",
+    "mstyle", "mpadded", "mphantom", "menclose",
+})
+_MATH_VALUE = re.compile(r"[\w .%#+-]{0,60}")
+_MATH_ATTRIBUTES = frozenset({
+    "display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "accent",
+    "accentunder", "columnalign", "columnlines", "columnspacing", "rowspacing", "rowlines",
+    "displaystyle", "scriptlevel", "minsize", "maxsize", "movablelimits", "symmetric", "largeop",
+    "width", "height", "depth", "voffset", "linethickness", "notation", "form", "mathsize",
+    "mathcolor", "mathbackground",
+})
+
 # Elements that are removed together with everything inside them. Stripping only the tags
 # (bleach's strip=True) would leave their content behind as visible text: a script's source,
 # a stylesheet, an SVG's markup. They are given to the parser so that it builds them as
@@ -38,7 +57,8 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # <plaintext> is deliberately not listed: dropping it would drop the rest of the page.
 _DROP_WITH_CONTENT = frozenset({
     "script", "style", "noscript", "template", "iframe", "noembed", "noframes", "xmp",
-    "textarea", "title", "select", "svg", "math", "object", "applet",
+    "textarea", "title", "select", "svg", "object", "applet",
+    "annotation-xml", "annotation", "semantics", "mglyph", "malignmark",
 })
 
 # Class names Nexus's Markdown pipeline produces; any other class token is removed.
@@ -52,6 +72,9 @@ ALLOWED_CLASSES = frozenset(
         "task-list", "task-list-item",                           # task lists
         "render-fallback",                                       # source shown when rendering failed
         "headerlink", "section-edit",                            # heading permalinks, section edit links
+        "code-block", "code-lang",                               # fenced code's language label
+        "diagram", "mermaid",                                    # ```mermaid (fencedspecial.py)
+        "math-block", "math-error", "math-notice",               # math (mathml.py)
     }
 )
 
@@ -84,7 +107,7 @@ _ID = {"id": is_safe_id}
 _CLASS = {"class": _any}  # value filtered token by token in _PostFilter
 
 ALLOWED_ATTRIBUTES: dict[str, dict] = {
-    "a": {"href": _any, "title": _any, "class": _any, "rel": _any, "id": is_safe_id},
+    "a": {"href": _any, "title": _any, "class": _any, "rel": _any, "id": is_safe_id, "aria-label": _any},
     "img": {"src": _any, "alt": _any, "title": _any,
             "width": _check(_SIZE), "height": _check(_SIZE)},
     "abbr": {"title": _any},
@@ -97,11 +120,15 @@ ALLOWED_ATTRIBUTES: dict[str, dict] = {
     "div": {**_ID, **_CLASS},
     "span": _CLASS,
     "code": _CLASS,
-    "pre": _CLASS,
+    # Code blocks are focusable, labelled scroll regions (codeblocks.py).
+    "pre": {**_CLASS, "tabindex": lambda v: v == "0", "role": lambda v: v == "region", "aria-label": _any},
+    "small": _CLASS,
+    "p": _CLASS,
     "details": {"open": _any},
     # Whether the input is a disabled checkbox is decided in _PostFilter.
-    "input": {"type": lambda v: v == "checkbox", "disabled": _any, "checked": _any},
+    "input": {"type": lambda v: v == "checkbox", "disabled": _any, "checked": _any, "aria-label": _any},
     **{f"h{level}": _ID for level in range(1, 7)},
+    **{tag: dict.fromkeys(_MATH_ATTRIBUTES, _check(_MATH_VALUE)) for tag in MATH_TAGS},
 }
 """Allowed attributes per tag, each with a predicate on the value (href/src schemes are
 checked by bleach against ALLOWED_PROTOCOLS on top of this). No on* handlers, no style."""
@@ -138,6 +165,7 @@ class _PostFilter(Filter):
 
     def __iter__(self):
         skip_depth = 0
+        math_depth = 0  # open elements inside <math>
         for token in super().__iter__():
             kind = token["type"]
             if skip_depth:
@@ -154,7 +182,15 @@ class _PostFilter(Filter):
                 token = {"type": "Characters", "data": data}
             if kind in ("StartTag", "EmptyTag", "EndTag"):
                 name = token["name"]
-                if name not in ALLOWED_TAGS:
+                if math_depth or name == "math":
+                    if name not in MATH_TAGS:  # HTML inside MathML: dropped, content and all
+                        if kind == "StartTag":
+                            skip_depth = 1
+                        continue
+                    math_depth += {"StartTag": 1, "EndTag": -1}.get(kind, 0)
+                elif name in MATH_TAGS:
+                    continue  # MathML outside <math>: tag dropped, text kept
+                if name not in ALLOWED_TAGS and name not in MATH_TAGS:
                     if kind == "StartTag":
                         skip_depth = 1
                     continue
@@ -289,7 +325,7 @@ def _cleaner() -> bleach.Cleaner:
         cleaner = _local.cleaner = _Cleaner(
             # The drop-with-content tags must reach the tree so _PostFilter can remove their
             # content; _PostFilter removes the tags themselves (they are not in ALLOWED_TAGS).
-            tags=ALLOWED_TAGS | _DROP_WITH_CONTENT,
+            tags=ALLOWED_TAGS | MATH_TAGS | _DROP_WITH_CONTENT,
             attributes=_allow_attribute,
             protocols=ALLOWED_PROTOCOLS,
             strip=True,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..frontmatter import parse_front_matter
+
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 _ATX = re.compile(r"^(#{1,6})(.*?)#*[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^(=+|-+)[ ]*$")
@@ -40,11 +42,14 @@ def section_lines(source: str) -> list[str]:
 _lines = section_lines
 
 
-def _headings(lines: list[str]):
-    """Yield (line index, level, title) for each top-level heading outside code fences."""
+def _headings(lines: list[str], skip: int = 0):
+    """Yield (line index, level, title) for each top-level heading outside code fences,
+    after the first ``skip`` lines (the front matter, which the renderer sees blank)."""
     fence = None
     block_start = True  # the previous line was blank, a heading, or the start of the text
     for i, line in enumerate(lines):
+        if i < skip:
+            continue
         text = line.rstrip("\n")
         if fence is not None:
             if text.rstrip(" ") == fence:
@@ -74,7 +79,7 @@ def _headings(lines: list[str]):
 def find_sections(source: str) -> list[Section]:
     """Every section of ``source`` in order, each with its line range."""
     lines = _lines(source)
-    found = list(_headings(lines))
+    found = list(_headings(lines, parse_front_matter(source).lines))
     sections = []
     for n, (start, level, title) in enumerate(found):
         end = next((s for s, lvl, _ in found[n + 1:] if lvl <= level), len(lines))

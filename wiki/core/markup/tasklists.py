@@ -36,8 +36,12 @@ class TaskListTreeprocessor(Treeprocessor):
         m = _TASK_MARK.match((holder.text or "").lstrip())
         if not m:
             return False
-        box = etree.Element("input", {"type": "checkbox", "disabled": "disabled"})
-        if m.group(1) != " ":
+        # Named, so assistive technology says what the box means (axe: "label", critical);
+        # the task's own text follows it.
+        done = m.group(1) != " "
+        box = etree.Element("input", {"type": "checkbox", "disabled": "disabled",
+                                      "aria-label": "Done" if done else "Not done"})
+        if done:
             box.set("checked", "checked")
         rest = (holder.text or "").lstrip()[m.end():]
         box.tail = " " + rest if rest else None
