@@ -4,6 +4,7 @@ service, render) and ``forms.py``. Endpoint names mirror template paths (``pages
 from wiki.blueprints.admin import bp as admin
 from wiki.blueprints.auth import bp as auth
 from wiki.blueprints.changes import bp as changes
+from wiki.blueprints.discussion import bp as discussion
 from wiki.blueprints.health import bp as health
 from wiki.blueprints.history import bp as history
 from wiki.blueprints.links import bp as links
@@ -13,4 +14,4 @@ from wiki.blueprints.search import bp as search
 from wiki.blueprints.watch import bp as watch
 
 # In registration order (the access table in wiki.web.access covers every endpoint of these).
-BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, watch)
+BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, watch, discussion)

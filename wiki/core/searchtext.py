@@ -77,7 +77,7 @@ def parse_query(raw: str) -> Query:
 class _TextExtractor(HTMLParser):
     """Visible text of sanitized page HTML: what readers see, without edit links and ¶."""
 
-    SKIP_CLASSES = {"headerlink", "section-edit"}
+    SKIP_CLASSES = {"headerlink", "section-edit", "section-discuss"}
     BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "blockquote", "div", "dt", "dd"}
 
     def __init__(self):

@@ -148,7 +148,9 @@ def render(title: str, source: str, resolver: Resolver | None = None,
     resolver = resolver or Resolver()
     resolver.prefetch(source)
     edit_url = page_url(title, action="edit")
-    return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}")
+    discuss_url = page_url(title, action="discussion")  # issue 16: the same link for every reader
+    return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}",
+                           section_discuss_url=lambda anchor: f"{discuss_url}?section={quote(anchor, safe='')}")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ LIMITS = {
     "PREVIEWS_PER_USER": "previews",
     "PASSWORD_RESETS_PER_IP": "password reset requests from your network address",
     "PASSWORD_RESETS_PER_ACCOUNT": "password reset requests for this account",
+    "COMMENTS_PER_USER": "comments",  # issue 16: new threads, replies and edits of comments
 }
 
 

@@ -9,7 +9,8 @@ from wiki.core.markup.sections import get_section
 from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, moves, rendering
+from wiki.services import admin, discussions, moves, rendering
+from wiki.core.discussions import with_counts
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.core.diff.textdiff import diff_texts
@@ -45,10 +46,13 @@ def view(title):
         source = page_service.find_page(name) if (name := parse_title(source_title)) else None
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
-    if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from)) is not None:
+    talk = discussions.summary(page)  # issue 16: its counts change without a new revision
+    if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
+                                          talk.version)) is not None:
         return unchanged
+    content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
-                           redirected_from=redirected_from)
+                           redirected_from=redirected_from, discussion=talk, content=content)
 
 
 @bp.get("/-/new")

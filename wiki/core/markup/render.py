@@ -31,7 +31,9 @@ from .bounded_preprocessors import (
 )
 # tests/blueprints/test_pathological.py still imports MAX_MARKUP_COST and markup_cost from here.
 from .budget import MAX_MARKUP_COST, markup_cost, too_complex_notice
-from .headings import Heading, IdTreeprocessor, decorate_headings, headings_from_toc, mark_sections, toc_html
+from .headings import (
+    Heading, IdTreeprocessor, decorate_headings, headings_from_toc, mark_sections, marked_section_ids, toc_html,
+)
 from .highlight import BudgetedHiliteTreeprocessor, new_highlight_budget
 from .linkcollect import LinkCollectorTreeprocessor
 from .sanitize import preformatted_text, sanitize_html
@@ -49,7 +51,7 @@ from .wikilinks import (
 
 __all__ = [
     "Heading", "LinkTarget", "OutgoingLink", "Rendered", "Resolver",
-    "default_resolver", "extract_headings", "render_markdown", "slugify_heading",
+    "default_resolver", "extract_headings", "render_markdown", "section_ids", "slugify_heading",
 ]
 
 
@@ -133,14 +135,30 @@ def extract_headings(source: str) -> tuple[Heading, ...]:
     return tuple(headings_from_toc(md.toc_tokens))
 
 
+def section_ids(source: str) -> dict[int, str]:
+    """Section number (wiki.core.markup.sections) -> the id render_markdown gives its heading,
+    found as the section edit links are placed; {} for a source shown as text (over budget)."""
+    if markup_cost(source) > MAX_MARKUP_COST:
+        return {}
+    nonce = secrets.token_hex(8)
+    md = _new_markdown(default_resolver, [], [])
+    try:
+        converted = md.convert(mark_sections(source, nonce))
+    except RecursionError:
+        return {}
+    return marked_section_ids(converted, nonce)
+
+
 def render_markdown(
     source: str,
     resolver: Resolver | None = None,
     section_edit_url: Callable[[int], str] | None = None,
+    section_discuss_url: Callable[[str], str] | None = None,
 ) -> Rendered:
     """Render Markdown with wiki links to sanitized HTML plus TOC, headings and outgoing links.
 
-    With ``section_edit_url`` (section number -> URL), each section heading gets an edit link.
+    With ``section_edit_url`` (section number -> URL), each section heading gets an edit link,
+    and with ``section_discuss_url`` (heading id -> URL) a link to discuss it as well.
     """
     if (cost := markup_cost(source)) > MAX_MARKUP_COST:
         return _fallback(source, too_complex_notice(cost))
@@ -153,7 +171,7 @@ def render_markdown(
         converted = md.convert(mark_sections(source, nonce) if nonce else source)
     except RecursionError:
         return _fallback(source)
-    body = sanitize_html(decorate_headings(converted, nonce, section_edit_url))
+    body = sanitize_html(decorate_headings(converted, nonce, section_edit_url, section_discuss_url))
     tokens = md.toc_tokens
     return Rendered(
         html=body,

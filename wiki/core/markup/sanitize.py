@@ -51,6 +51,7 @@ ALLOWED_CLASSES = frozenset(
         "task-list", "task-list-item",                           # task lists
         "render-fallback",                                       # source shown when rendering failed
         "headerlink", "section-edit",                            # heading permalinks, section edit links
+        "section-discuss",                                       # links to discuss a section (issue 16)
     }
 )
 
