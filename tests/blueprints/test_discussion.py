@@ -360,3 +360,60 @@ def test_a_discussion_of_200_comments_runs_as_many_statements_as_one_of_40(app, 
     assert many == few
     assert people
     assert "text" in client.get(DISCUSSION).get_data(as_text=True)
+
+
+def test_comments_in_recent_changes_contributions_and_feeds(app, client, make_page):
+    alice = login_as(app, "alice")
+    make_page("Caching", BODY)
+    make_page("Other", "# Other\n")
+    start(alice, "A thought <about> keys", "keys")
+    hidden = thread_id(start(alice, "A rude remark"))
+    with app.app_context():
+        comment = db.session.scalar(db.select(DiscussionComment).where(DiscussionComment.thread_id == hidden))
+        comment.hidden = True
+        db.session.commit()
+    recent = client.get("/-/recent").get_data(as_text=True)
+    assert "A thought" not in recent  # a filter: off by default
+    recent = client.get("/-/recent?comments=1").get_data(as_text=True)
+    assert "On “Keys”: A thought &lt;about&gt; keys" in recent and "rude" not in recent
+    assert 'name="comments" value="1" checked' in recent
+    assert "A thought" not in client.get("/-/recent?comments=1&prefix=Oth").get_data(as_text=True)
+    mine = client.get("/-/user/alice").get_data(as_text=True)
+    assert "A thought" in mine and "/wiki/Caching/-/discussion#comment-" in mine
+    assert "A thought" not in client.get("/-/user/alice?comments=0").get_data(as_text=True)
+    feed = client.get("/-/recent.atom").get_data(as_text=True)
+    assert "<title>Caching (comment on “Keys”)</title>" in feed and "A thought &lt;about&gt; keys" in feed
+    assert "rude" not in feed and "Caching (revision 1)" in feed
+    assert "A thought" not in client.get("/-/recent.atom?comments=0").get_data(as_text=True)
+    page_feed = client.get("/wiki/Caching/-/history.atom").get_data(as_text=True)
+    assert "Caching (comment on “Keys”)" in page_feed and "Caching (revision 1)" in page_feed
+    assert "A thought" not in client.get("/wiki/Other/-/history.atom").get_data(as_text=True)
+
+
+def test_comments_in_recent_changes_and_feeds_cost_the_same_for_5_or_25(app, make_page):
+    client = login_as(app, "viewer")
+    with app.app_context():
+        people = authors("talker", 25)
+        ids = [u.id for u in people]
+
+    def fill(start, count):
+        for i in range(start, start + count):
+            make_page(f"Page {i}", f"# Page {i}\n")
+            with app.app_context():
+                page = page_service.find_page(f"Page {i}")
+                thread = DiscussionThread(page_id=page.id, author_id=ids[i], revision_number=1, status="open")
+                db.session.add(thread)
+                db.session.add(DiscussionComment(thread=thread, author_id=ids[i], body=f"c{i}", html="<p>c</p>"))
+                db.session.commit()
+
+    def count(url):
+        with counted_statements(app) as n:
+            assert client.get(url).status_code == 200
+        return n[0]
+
+    urls = ("/-/recent?comments=1", "/-/recent.atom", "/-/user/talker3")
+    fill(0, 5)
+    few = [count(url) for url in urls]
+    fill(5, 20)
+    assert [count(url) for url in urls] == few
+    assert "c24" in client.get("/-/recent?comments=1").get_data(as_text=True)
