@@ -417,3 +417,30 @@ def test_comments_in_recent_changes_and_feeds_cost_the_same_for_5_or_25(app, mak
     fill(5, 20)
     assert [count(url) for url in urls] == few
     assert "c24" in client.get("/-/recent?comments=1").get_data(as_text=True)
+
+
+def test_comments_are_searchable_and_results_say_where_they_sit(app, client, make_page):
+    alice = login_as(app, "alice")
+    make_page("Caching", BODY)
+    make_page("Notes/Other", "# Other\n\nNothing about it.\n")
+    start(alice, "Keys could use a **capybara** hash.", "keys")
+    start(alice, "The capybaras of the whole page.")
+    start(alice, "Another capybara note.", title="Notes/Other")
+    html = client.get("/-/search?q=capybara").get_data(as_text=True)
+    section = html.split('<section class="search-comments">')[1]
+    assert "In discussions" in section and section.count("<li>") == 3
+    assert "discussion of the section “Keys”" in section and "discussion of the page" in section
+    assert "<mark>capybara</mark>" in section  # stemmed: capybaras matches too
+    assert re.search(r'href="/wiki/Caching/-/discussion#comment-\d+"', section)
+    assert "Nothing found for “capybara” on the pages themselves." in html
+    scoped = client.get("/-/search?q=capybara&in=Notes/").get_data(as_text=True).split("search-comments")[1]
+    assert scoped.count("<li>") == 1 and "Notes/Other" in scoped
+    assert "search-comments" not in client.get("/-/search?q=platypus").get_data(as_text=True)
+    with app.app_context():
+        from wiki.services import discussion_index
+        assert discussion_index.reindex_all() == 3
+        assert len(discussion_index.search("capybara")) == 3
+        moves.delete_page(page_service.find_page("Notes/Other"),
+                          db.session.scalar(db.select(User).where(User.username == "alice")))
+    html = client.get("/-/search?q=capybara").get_data(as_text=True)
+    assert html.split('<section class="search-comments">')[1].count("<li>") == 2  # not on a deleted page

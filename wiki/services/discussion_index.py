@@ -57,7 +57,7 @@ _SQLITE = text("""
     JOIN discussion_comments c ON c.id = si.rowid
     JOIN discussion_threads t ON t.id = c.thread_id
     JOIN pages ON pages.id = t.page_id
-    WHERE search_index_comments MATCH :match AND pages.deleted = 0
+    WHERE search_index_comments MATCH :match AND pages.deleted = 0 AND pages.title_key LIKE :prefix ESCAPE '\\'
     ORDER BY bm25(search_index_comments), c.id DESC
     LIMIT :limit
 """).columns(title=String(), thread_id=Integer(), comment_id=Integer(), heading=String(), body=Text(),
@@ -70,21 +70,25 @@ _POSTGRESQL = text("""
     JOIN discussion_threads t ON t.id = c.thread_id
     JOIN pages ON pages.id = t.page_id,
          websearch_to_tsquery('english', :match) AS q
-    WHERE si.document @@ q AND NOT pages.deleted
+    WHERE si.document @@ q AND NOT pages.deleted AND pages.title_key LIKE :prefix ESCAPE '\\'
     ORDER BY ts_rank(si.document, q) DESC, c.id DESC
     LIMIT :limit
 """).columns(title=String(), thread_id=Integer(), comment_id=Integer(), heading=String(), body=Text(),
              created_at=UTCDateTime())
 
 
-def search(raw_query: str, limit: int = 10) -> list[CommentHit]:
-    """The comments matching the query, most relevant first (at most ``limit``)."""
+def search(raw_query: str, prefix: str = "", limit: int = 10) -> list[CommentHit]:
+    """The comments matching the query, most relevant first (at most ``limit``), on pages
+    whose title starts with ``prefix`` (or the query's in:...)."""
     query = parse_query(raw_query)
     if query.empty:
         return []
+    key_prefix = " ".join((prefix or query.prefix).strip().replace("_", " ").split(" ")).casefold()
+    like = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    params = {"limit": limit, "prefix": like}
     if _sqlite():
-        rows = db.session.execute(_SQLITE, {"match": query.fts5(), "limit": limit}).all()
+        rows = db.session.execute(_SQLITE, {**params, "match": query.fts5()}).all()
     else:
-        rows = db.session.execute(_POSTGRESQL, {"match": query.websearch(), "limit": limit}).all()
+        rows = db.session.execute(_POSTGRESQL, {**params, "match": query.websearch()}).all()
     return [CommentHit(r.title, r.thread_id, r.comment_id, r.heading, snippet(r.body, query.highlight_terms),
                        r.created_at) for r in rows]
