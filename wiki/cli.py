@@ -17,7 +17,7 @@ from wiki.services.errors import DomainError, InvalidInput
 def register(app: Flask) -> None:
     """Add the wiki's commands to ``flask``."""
     for command in (create_user, set_password, search_reindex, export_command, import_command,
-                    render_history, import_markdown, load_starter, jobs_worker, mail_tick):
+                    render_history, render_pages, import_markdown, load_starter, jobs_worker, mail_tick):
         app.cli.add_command(command)
 
 
@@ -125,6 +125,28 @@ def import_command(directory: Path) -> None:
 def render_history() -> None:
     """Render the old revisions an import left as plain source (an interrupted import's rest)."""
     _render_history()
+
+
+@click.command("render-pages")
+@with_appcontext
+def render_pages() -> None:
+    """Render every live page's current revision again, e.g. after an upgrade that changed what
+    stored HTML holds (issue 16 added a "discuss" link beside each heading)."""
+    from sqlalchemy import select
+
+    from wiki.extensions import db
+    from wiki.models import Page
+    from wiki.services import fanout
+
+    ids = list(db.session.scalars(select(Page.id).where(Page.deleted.is_(False)).order_by(Page.id)))
+    done = 0
+    with click.progressbar(ids, label="Rendering", file=sys.stderr) as bar:
+        for page_id in bar:
+            page = db.session.get(Page, page_id)
+            if page is not None and fanout.rerender_page(page):
+                done += 1
+            db.session.commit()  # one page at a time: its lock is held only while it is written
+    click.echo(f"Rendered {done} pages.")
 
 
 def _render_history() -> None:

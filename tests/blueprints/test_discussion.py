@@ -444,3 +444,16 @@ def test_comments_are_searchable_and_results_say_where_they_sit(app, client, mak
                           db.session.scalar(db.select(User).where(User.username == "alice")))
     html = client.get("/-/search?q=capybara").get_data(as_text=True)
     assert html.split('<section class="search-comments">')[1].count("<li>") == 2  # not on a deleted page
+
+
+def test_render_pages_gives_pages_saved_before_the_upgrade_their_discuss_links(app, runner, make_page):
+    make_page("Caching", BODY)
+    with app.app_context():
+        revision = page_service.find_page("Caching").current_revision
+        revision.html = re.sub(r'<a class="section-discuss"[^>]*>discuss</a>', "", revision.html)  # as before
+        db.session.commit()
+    client = app.test_client()
+    assert "section-discuss" not in client.get("/wiki/Caching").get_data(as_text=True)
+    result = runner.invoke(args=["render-pages"])
+    assert result.exit_code == 0 and "Rendered 1 pages." in result.output
+    assert 'href="/wiki/Caching/-/discussion?section=keys"' in client.get("/wiki/Caching").get_data(as_text=True)
