@@ -19,7 +19,7 @@ DISCUSSION = "/wiki/Caching/-/discussion"
 
 @pytest.fixture
 def app_config():
-    return {"RATELIMIT_ENABLED": False}
+    return {"RATELIMIT_ENABLED": False, "PROPAGATE_EXCEPTIONS": False}  # outages answer their own page
 
 
 def start(client, body, section=None, title="Caching"):
@@ -457,3 +457,27 @@ def test_render_pages_gives_pages_saved_before_the_upgrade_their_discuss_links(a
     result = runner.invoke(args=["render-pages"])
     assert result.exit_code == 0 and "Rendered 1 pages." in result.output
     assert 'href="/wiki/Caching/-/discussion?section=keys"' in client.get("/wiki/Caching").get_data(as_text=True)
+
+
+def test_a_comment_posted_during_an_outage_comes_back_to_send_again(app, client, editor, make_page):
+    from tests.web.test_outages import Faults, assert_outage_page, value_of
+
+    make_page("Caching", BODY, editor)
+    tid = thread_id(start(client, "First"))
+    token = csrf_token(client, DISCUSSION)
+    faults = Faults(app)
+    try:
+        faults.cut()
+        for n, (url, data) in enumerate(((DISCUSSION, {"body": "My *question*", "section": "keys"}),
+                          (f"{DISCUSSION}/{tid}/reply", {"body": "My reply"})), start=1):
+            # the one refused statement: rendering the form again asked the database nothing
+            page = assert_outage_page(client.post(url, data={**data, "csrf_token": token}), faults, refused=n)
+            assert data["body"] in page and "Your comment was not saved" in page
+            assert f'action="{url}"' in page
+            if "section" in data:
+                assert value_of(page, "section") == "keys"
+    finally:
+        faults.close()
+    assert len(db_thread_ids(app)) == 1
+    html = thread_html(client, tid)
+    assert "My reply" not in html

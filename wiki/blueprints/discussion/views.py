@@ -12,7 +12,7 @@ from wiki.core.diff.textdiff import diff_texts
 from wiki.core.errors import InvalidInput
 from wiki.services import discussions
 from wiki.services.errors import NotFound
-from wiki.web import ratelimit
+from wiki.web import outages, ratelimit
 from wiki.web.common import wiki_url
 from wiki.web.lookup import live_page
 
@@ -233,3 +233,21 @@ def lock(title):
         flash("Discussion locked: only administrators may comment." if locked == "1" else "Discussion open again.",
               "success")
     return redirect(_url(page), code=303)
+
+
+# --- When the database cannot be reached (wiki.web.outages): the comment given back ---------
+
+def _comment_unavailable(problem):
+    if request.method != "POST":
+        return None
+    page = outages.seen_page((request.view_args or {}).get("title", ""))
+    if problem.changed_nothing:
+        outages.flash_problem(problem, "Your comment was not saved; it is still in the form below.")
+    else:
+        outages.flash_problem(problem, "Send it again only if it is not in the discussion.")
+    return render_template("discussion/retry.html", page=page, action=request.path,
+                           body=request.form.get("body", ""), section=request.form.get("section", ""))
+
+
+for _endpoint in ("discussion.discussion", "discussion.reply", "discussion.edit"):
+    outages.keeps_input(_endpoint)(_comment_unavailable)
