@@ -127,6 +127,14 @@ def test_a_section_moved_elsewhere_on_the_page_is_unchanged(app, client, editor,
     assert ">1 comment</a>" in client.get("/wiki/Caching").get_data(as_text=True)
 
 
+def test_the_form_names_the_section_as_readers_see_its_heading(app, client, editor, make_page):
+    make_page("Caching", "# Caching\n\n## The **key** `format`\n\ntext\n", editor)
+    html = client.get(DISCUSSION + "?section=the-key-format").get_data(as_text=True)
+    assert "Discuss “The key format”" in html
+    tid = thread_id(start(client, "Why?", "the-key-format"))
+    assert "On “The key format” in revision 1" in thread_html(client, tid)
+
+
 def test_a_renamed_heading_keeps_its_thread(app, client, editor, make_page):
     make_page("Caching", BODY, editor)
     tid = thread_id(start(client, "Keys?", "keys"))

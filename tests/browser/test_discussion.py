@@ -146,6 +146,7 @@ def test_start_a_thread_from_a_heading_reply_resolve_and_see_the_counts(browser,
         page.click("button:has-text('Save changes')")
         page.goto(base + DISCUSSION)
         assert "Section changed since revision 1." in page.inner_text("article.thread")
+        page.screenshot(path=str(tmp_path / "changed-390.png"), full_page=True)
         page.click("article.thread a:has-text('See how')")
         assert "blake2b" in page.inner_text("table")
         context.close()

@@ -66,6 +66,13 @@ def sections_of(revision: Revision) -> dict[str, core.CurrentSection]:
     return found
 
 
+def heading_text(revision: Revision, anchor: str, here: core.CurrentSection | None) -> str | None:
+    """A section's heading as readers see it (plain text, no Markdown), or None if it is not there."""
+    if here is None:
+        return None
+    return parse_headings(revision.headings).get(anchor, here.section.title)
+
+
 def render_comment(body: str) -> Rendered:
     """A comment's Markdown through the pages' renderer, sanitizer and budgets, its wiki links
     resolved against the database; no section edit links."""
@@ -124,7 +131,7 @@ def start_thread(page: Page, author: User, body: str, anchor: str | None = None)
         if here is None:
             raise InvalidInput("This page has no section with that heading any more; "
                                "start a thread about the whole page instead.", field="section")
-        heading = parse_headings(revision.headings).get(anchor, here.section.title)[:255]
+        heading = heading_text(revision, anchor, here)[:255]
         text, digest = here.text, core.text_hash(here.text)
     thread = DiscussionThread(page_id=page.id, author_id=author.id, anchor=anchor, heading=heading,
                               section_text=text, section_hash=digest, revision_number=revision.number,

@@ -62,7 +62,7 @@ def _show(page, form=None, status=200, section=None, **context):
     heading = None
     if section is not None:
         here = discussions.sections_of(page.current_revision).get(section)
-        heading = here.section.title if here else None
+        heading = discussions.heading_text(page.current_revision, section, here)
     if form is None:
         form = ThreadForm(formdata=None)
     return render_template(
