@@ -318,9 +318,10 @@ def version(page_id: int) -> int:
     return db.session.scalar(select(DiscussionState.version).where(DiscussionState.page_id == page_id)) or 0
 
 
-def summary(page: Page) -> Summary:
-    """Open threads and comment counts per section for the page view: two queries, plus
-    locating sections only for threads whose heading id is not in the current revision."""
+def summary(page: Page, known_version: int | None = None) -> Summary:
+    """Open threads and comment counts per section for the page view: one query (two without
+    ``known_version``), plus locating sections only for threads whose heading id is not in
+    the current revision."""
     rows = db.session.execute(
         select(DiscussionThread.id, DiscussionThread.anchor, DiscussionThread.status,
                DiscussionThread.section_text, DiscussionThread.section_hash,
@@ -343,7 +344,7 @@ def summary(page: Page) -> Summary:
             anchor = core.locate(anchor, row.section_text, row.section_hash, sections, headings).anchor
         if anchor is not None:
             counts[anchor] = counts.get(anchor, 0) + row[5]
-    return Summary(version(page.id), open_threads, counts)
+    return Summary(version(page.id) if known_version is None else known_version, open_threads, counts)
 
 
 def open_count(page: Page) -> int:

@@ -46,10 +46,11 @@ def view(title):
         source = page_service.find_page(name) if (name := parse_title(source_title)) else None
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
-    talk = discussions.summary(page)  # issue 16: its counts change without a new revision
+    version = discussions.version(page.id)  # issue 16: its counts change without a new revision
     if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
-                                          talk.version)) is not None:
+                                          version)) is not None:
         return unchanged
+    talk = discussions.summary(page, version)
     content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
                            redirected_from=redirected_from, discussion=talk, content=content)
