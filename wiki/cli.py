@@ -92,10 +92,12 @@ def set_password(username: str) -> None:
 @click.command("search-reindex")
 @with_appcontext
 def search_reindex() -> None:
-    """Rebuild the full-text search index from every live page's current revision."""
-    from wiki.services import search
+    """Rebuild the full-text search index from every live page's current revision (and the
+    discussion comments' index)."""
+    from wiki.services import discussion_index, search
 
     click.echo(f"Indexed {search.reindex_all()} pages.")
+    click.echo(f"Indexed {discussion_index.reindex_all()} comments.")
 
 
 @click.command("rerender")

@@ -48,6 +48,9 @@ class Defaults:
     # "Forgot password?" requests (each may send a mail), per network address and per account
     PASSWORD_RESETS_PER_IP = "5 per 15 minutes; 20 per day"
     PASSWORD_RESETS_PER_ACCOUNT = "3 per hour"
+    # Discussions (issue 16): new threads, replies and comment edits per account.
+    COMMENTS_PER_USER = "10 per minute; 200 per day"
+    COMMENT_MAX_BYTES = 64 * 1024  # a comment's Markdown; rendered within the pages' budgets
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

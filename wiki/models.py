@@ -453,3 +453,88 @@ Page.display_title = column_property(
     .correlate_except(Revision)
     .scalar_subquery()
 )
+
+
+# --- Issue 16: discussions of pages and their sections ----------------------------------------
+
+
+class DiscussionState(db.Model):
+    """Per page: whether its discussion is locked, and a version bumped by every change to
+    its threads, part of the page view's validator (the comment counts shown on the page
+    change without a new revision). A missing row means unlocked, version 0."""
+
+    __tablename__ = "discussion_states"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+    locked: Mapped[bool] = mapped_column(default=False)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DiscussionThread(db.Model):
+    """A thread about a page (``anchor`` None) or one of its sections. The section is
+    recorded as it was when the thread started: its heading id and text, its source text
+    and the page revision, so later views can tell whether it changed or went away."""
+
+    __tablename__ = "discussion_threads"
+    __table_args__ = (Index("ix_discussion_threads_page_id", "page_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    anchor: Mapped[str | None] = mapped_column(String(255))  # the heading's id; None: the whole page
+    heading: Mapped[str] = mapped_column(String(255), default="")  # its text then
+    section_text: Mapped[str] = mapped_column(Text, default="")  # the section's source then
+    section_hash: Mapped[str] = mapped_column(String(64), default="")  # sha256 of section_text
+    revision_number: Mapped[int]  # the page's revision when the thread started
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, resolved
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # last comment
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    page: Mapped[Page] = relationship()
+
+
+class DiscussionComment(db.Model):
+    """One comment of a thread: its Markdown source and the sanitized HTML rendered from it
+    (as a page's revision stores both). Hidden comments stay, shown to admins only."""
+
+    __tablename__ = "discussion_comments"
+    __table_args__ = (
+        Index("ix_discussion_comments_thread_id", "thread_id", "id"),
+        Index("ix_discussion_comments_author_id", "author_id", "created_at"),  # contributions
+        Index("ix_discussion_comments_created_at", "created_at"),  # recent changes
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("discussion_threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    edits: Mapped[int] = mapped_column(default=0)  # how many earlier versions are kept
+    hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    thread: Mapped[DiscussionThread] = relationship()
+
+
+class DiscussionCommentVersion(db.Model):
+    """An earlier text of an edited comment: each edit keeps the text it replaced."""
+
+    __tablename__ = "discussion_comment_versions"
+    __table_args__ = (UniqueConstraint("comment_id", "number", name="uq_discussion_comment_versions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("discussion_comments.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1 = the comment as first posted
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when this text was written

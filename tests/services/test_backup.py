@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, TEST_DATABASE_URL, _base_config, _migrate, 
 from wiki import create_app
 from wiki.core.backupformat import MANIFEST, InvalidExport, read_export
 from wiki.extensions import db
-from wiki.models import ROLES, Link, Page, Revision, User
+from wiki.models import ROLES, DiscussionComment, Link, Page, Revision, User
 from wiki.services import backup, links, moves, search, users
 from wiki.services import pages as page_service
 from wiki.services.errors import InvalidInput
@@ -49,6 +49,26 @@ def build_wiki() -> None:
     page_service.save_page("Doomed", "To be deleted: wombat.\n", "", bob, None)
     moves.delete_page(page_service.get_page("Doomed"), alice)
     page_service.save_page("Links to doomed", "See [[Doomed]] and [[New name]].\n", "", bob, None)
+    build_discussions(alice, bob)
+
+
+def build_discussions(alice, bob) -> None:
+    """Issue 16: a section thread with a reply, an edited comment, a hidden one, a resolved
+    thread, a thread whose section changed later, and a locked discussion."""
+    from wiki.services import discussions
+
+    grammar = discussions.start_thread(page_service.get_page("日本語"), bob, "Why **は** and not が? [[Home]]", "grammar")
+    discussions.reply(grammar, alice, "Topic versus subject; see @Bob's notes about capybara.")
+    first = db.session.scalar(select(DiscussionComment).where(DiscussionComment.thread_id == grammar.id)
+                              .order_by(DiscussionComment.id))
+    discussions.edit_comment(first, bob, "Why **は** and not **が**? [[Home]]")
+    whole = discussions.start_thread(page_service.get_page("Home"), alice, "A page-wide remark.")
+    rude = discussions.reply(whole, bob, "Something rude.")
+    discussions.set_hidden(rude, alice, True)
+    discussions.set_status(whole, alice, True)
+    discussions.set_locked(page_service.get_page("Home"), alice, True)
+    page_service.save_page("日本語", "## Grammar\n\nParticles: は, が, を.\n\n## Vocabulary\n\nzebra-crossing\n",
+                           "more particles", alice, 1)
 
 
 def snapshot() -> dict:
@@ -70,10 +90,22 @@ def snapshot() -> dict:
             ],
         }
     user_rows = {u.username: (u.role, u.active, u.created_at) for u in db.session.scalars(select(User))}
+    from wiki.services import discussions
+    talk = {}
+    for page in db.session.scalars(select(Page)):
+        found = discussions.discussion(page)
+        talk[page.title] = (found.locked, [
+            (t.thread.anchor, t.thread.heading, t.thread.section_text, t.thread.section_hash, t.thread.revision_number,
+             t.thread.status, t.thread.author.username if t.thread.author else None, t.thread.created_at,
+             t.thread.resolved_by.username if t.thread.resolved_by else None, t.thread.resolved_at,
+             t.anchoring.state,
+             [(c.author.username if c.author else None, c.body, c.html, c.created_at, c.edited_at, c.edits, c.hidden,
+               [(v.number, v.body, v.html, v.created_at) for v in discussions.versions(c)]) for c in t.comments])
+            for t in found.threads])
     link_rows = set(db.session.execute(
         select(Page.title, Link.target_title, Link.target_key, Link.section).join(Page, Page.id == Link.source_page_id)
     ).all())
-    return {"pages": pages, "users": user_rows, "links": link_rows}
+    return {"pages": pages, "users": user_rows, "links": link_rows, "discussions": talk}
 
 
 @pytest.fixture
@@ -125,6 +157,12 @@ def test_round_trip_keeps_every_revision_and_works_after_import(app, other_app, 
         assert [hit.title for hit in search.search("platypus").hits] == ["New name"]
         assert search.search("wombat").hits == []  # deleted pages are not found
         assert ("Missing page", 1) in links.wanted_pages()
+        # discussions: their threads, comments, history, state, and comment search (issue 16)
+        from wiki.services import discussion_index
+        assert len(after["discussions"]["日本語"][1]) == 1 and after["discussions"]["Home"][0] is True
+        assert after["discussions"]["日本語"][1][0][10] == "changed"  # the section changed after the thread
+        assert [(hit.title, hit.heading) for hit in discussion_index.search("capybara")] == [("日本語", "Grammar")]
+        assert discussion_index.search("rude") == []  # hidden
 
     client = other_app.test_client()
     old_url = f"/wiki/{LONG_PAGE.replace(' ', '_')}/-/revisions/7"
@@ -194,7 +232,7 @@ def test_export_format(app, tmp_path):
         backup.export_wiki(tmp_path / "e")
     manifest = json.loads((tmp_path / "e" / MANIFEST).read_text("utf-8"))
     assert manifest["format"] == "nexus-export" and manifest["version"] == 1
-    assert manifest["counts"] == {"users": 1, "pages": 1, "revisions": 2}
+    assert manifest["counts"] == {"users": 1, "pages": 1, "revisions": 2, "threads": 0, "comments": 0}
     assert "password_hash" not in manifest["users"][0]
     folder = f"pages/{page_id:06d}-cafe-uberblick"
     assert manifest["pages"] == [{"title": "Café/Überblick", "folder": folder}]
@@ -235,6 +273,8 @@ def export_dir(app, tmp_path):
         page_service.save_page("Home", "Hello [[Other]].\n", "", alice, None)
         page_service.save_page("Home", "Hello again [[Other]].\n", "", alice, 1)
         page_service.save_page("Other", "Other page.\n", "", alice, None)
+        from wiki.services import discussions
+        discussions.start_thread(page_service.get_page("Home"), alice, "A comment.")
         backup.export_wiki(target)
     wipe(app)
     return target
@@ -255,7 +295,25 @@ def _retitle(root: Path, title: str) -> None:
     _edit_json(root / MANIFEST, lambda m: m["pages"][0].update(title=title))
 
 
+def _talk(root: Path, change) -> None:
+    _edit_json(_home(root) / "discussion.json", change)
+
+
 CORRUPTIONS = {
+    # issue 16: a page's discussion.json
+    "bad discussion JSON": (lambda root: (_home(root) / "discussion.json").write_text("{"),
+                            "-home/discussion.json: not valid JSON"),
+    "comment by an unknown user": (lambda root: _talk(root, lambda d: d["threads"][0]["comments"][0].update(
+        author="mallory")), "author 'mallory' is not one of the users"),
+    "thread at a revision the page lacks": (lambda root: _talk(root, lambda d: d["threads"][0].update(revision=9)),
+                                            "'revision' 9 is not one of the page's revision numbers"),
+    "empty comment": (lambda root: _talk(root, lambda d: d["threads"][0]["comments"][0].update(body=" ")),
+                      "'body' must be a non-empty string"),
+    "thread without comments": (lambda root: _talk(root, lambda d: d["threads"][0].update(comments=[])),
+                                "needs a non-empty 'comments' list"),
+    "comments cut short": (lambda root: _edit_json(root / MANIFEST, lambda m: m["counts"].update(comments=5)),
+                           "counts.comments is 5 but the export holds 1"),
+
     "bad manifest JSON": (lambda root: (root / MANIFEST).write_text("{not json"),
                           "nexus-export.json: not valid JSON"),
     "missing manifest": (lambda root: (root / MANIFEST).unlink(), "nexus-export.json is missing"),

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PASSWORD, csrf_token
 from wiki.extensions import db
-from wiki.models import Invitation, Page, User, utcnow
+from wiki.models import DiscussionComment, Invitation, Page, User, utcnow
 
 EXPECTED = {
     ("static", "GET"): "public",
@@ -107,6 +107,16 @@ EXPECTED = {
     ("admin.webhooks", "POST"): "admin",
     ("admin.webhook", "GET"): "admin",
     ("admin.delete_webhook", "POST"): "admin",
+    ("discussion.discussion", "GET"): "read",
+    ("discussion.discussion", "POST"): "comment",
+    ("discussion.reply", "POST"): "comment",
+    ("discussion.status", "POST"): "comment",
+    ("discussion.changes", "GET"): "read",
+    ("discussion.edit", "GET"): "comment",
+    ("discussion.edit", "POST"): "comment",
+    ("discussion.history", "GET"): "read",
+    ("discussion.hide", "POST"): "admin",
+    ("discussion.lock", "POST"): "admin",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
@@ -119,6 +129,7 @@ def allowed(level: str, kind: str, anonymous_access: str, protected: bool) -> bo
         "public": True,
         "read": rank >= 1 or anonymous_access == "read",
         "account": rank >= 1,
+        "comment": rank >= 1,
         "edit": rank >= 2,
         "edit_page": rank >= 3 if protected else rank >= 2,
         "admin": rank >= 3,
@@ -162,16 +173,26 @@ def world(app):
                                 created_by=made["admin"])
         db.session.add(invitation)
         db.session.commit()
+        # issue 16: a thread of each account's own, so that editing one's comment and resolving
+        # one's thread are allowed as the route's level says (others' are refused by the view)
+        from wiki.services import discussions
+        threads = {}
+        for kind, user in [*made.items(), ("anonymous", target), ("deactivated", target)]:
+            thread = discussions.start_thread(page_service.find_page("Some page"), user, "a comment")
+            threads[kind] = (str(thread.id), str(db.session.scalar(
+                db.select(DiscussionComment.id).where(DiscussionComment.thread_id == thread.id))))
         sessions = {kind: user.get_id() for kind, user in made.items()}
         sessions["deactivated"] = gone.get_id()
-        return {"sessions": sessions, "user_id": str(target.id), "invitation_id": str(invitation.id)}
+        return {"sessions": sessions, "user_id": str(target.id), "invitation_id": str(invitation.id),
+                "threads": threads}
 
 
-def url_for_rule(rule, world, title: str) -> str:
+def url_for_rule(rule, world, title: str, kind: str = "anonymous") -> str:
     sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
               "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css",
               "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1",
-              "token_id": "1", "webhook_id": "1"}
+              "token_id": "1", "webhook_id": "1",
+              "thread_id": world["threads"][kind][0], "comment_id": world["threads"][kind][1]}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
 
 
@@ -188,7 +209,7 @@ def request_as(app, world, kind: str, rule, method: str, title: str):
         with client.session_transaction() as session:
             session["_user_id"] = world["sessions"][kind]
             session["_fresh"] = True
-    url = url_for_rule(rule, world, title)
+    url = url_for_rule(rule, world, title, kind)
     if method == "GET":
         response = client.get(url)
     elif url.startswith("/api/"):  # the JSON API: JSON bodies, the CSRF token in its header

@@ -7,6 +7,7 @@ from wiki.blueprints.auth import bp as auth
 from wiki.blueprints.changes import bp as changes
 from wiki.blueprints.diagrams import bp as diagrams
 from wiki.blueprints.files import bp as files
+from wiki.blueprints.discussion import bp as discussion
 from wiki.blueprints.health import bp as health
 from wiki.blueprints.history import bp as history
 from wiki.blueprints.links import bp as links
@@ -16,4 +17,5 @@ from wiki.blueprints.search import bp as search
 from wiki.blueprints.watch import bp as watch
 
 # In registration order (the access table in wiki.web.access covers every endpoint of these).
-BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch, api, diagrams)
+BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch, api, diagrams,
+              discussion)

@@ -7,6 +7,7 @@ before anything is written. docs/backup.md describes the format for people.
     DIR/nexus-export.json                      manifest: format, version, users, page list
     DIR/pages/000001-home/page.json            title, state, revisions' metadata
     DIR/pages/000001-home/revisions/000001.md  the exact source of revision 1 (UTF-8)
+    DIR/pages/000001-home/discussion.json      its discussion, if it has one (issue 16)
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ FORMAT = "nexus-export"
 VERSION = 1
 MANIFEST = "nexus-export.json"
 PAGE_FILE = "page.json"
+DISCUSSION_FILE = "discussion.json"  # wiki.core.backupdiscussions
 MAX_SUMMARY_LENGTH = 300
 SLUG_LENGTH = 40
 
@@ -64,6 +66,7 @@ class PageRecord:
     protection: str
     current: int  # number of the current revision
     revisions: tuple[RevisionRecord, ...]
+    discussion: "DiscussionRecord | None" = None  # wiki.core.backupdiscussions
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,14 @@ class Export:
     @property
     def revision_count(self) -> int:
         return sum(len(page.revisions) for page in self.pages)
+
+    @property
+    def thread_count(self) -> int:
+        return sum(len(page.discussion.threads) for page in self.pages if page.discussion)
+
+    @property
+    def comment_count(self) -> int:
+        return sum(len(t.comments) for page in self.pages if page.discussion for t in page.discussion.threads)
 
 
 # --- Names and values --------------------------------------------------------------------------
@@ -151,7 +162,8 @@ def read_export(root: Path, roles: Iterable[str]) -> Export:
     counts = manifest.get("counts")
     if counts is not None:
         _expect(isinstance(counts, dict), where, "'counts' must be an object")
-        found = {"users": len(users), "pages": len(pages), "revisions": result.revision_count}
+        found = {"users": len(users), "pages": len(pages), "revisions": result.revision_count,
+                 "threads": result.thread_count, "comments": result.comment_count}
         for name, value in found.items():
             if name in counts and counts[name] != value:
                 raise InvalidExport(f"{where}: counts.{name} is {counts[name]!r} but the export holds "
@@ -225,7 +237,14 @@ def _page(root: Path, folder: Path, known_users: set[str]) -> PageRecord:
     current = data.get("current_revision", len(revisions))
     _expect(isinstance(current, int) and not isinstance(current, bool) and 1 <= current <= len(revisions),
             where, f"'current_revision' {current!r} is not one of its revision numbers")
-    return PageRecord(title, _time(data, "created_at", where), deleted, protection, current, tuple(revisions))
+    discussion = None
+    if (folder / DISCUSSION_FILE).exists():
+        from wiki.core.backupdiscussions import read_discussion  # it builds on this module
+
+        at = _rel(root, folder / DISCUSSION_FILE)
+        discussion = read_discussion(at, _load_json(folder / DISCUSSION_FILE, at), known_users, len(revisions))
+    return PageRecord(title, _time(data, "created_at", where), deleted, protection, current, tuple(revisions),
+                      discussion)
 
 
 def _revision(root, folder, where, index, entry, known_users) -> RevisionRecord:

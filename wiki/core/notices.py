@@ -12,6 +12,8 @@ from urllib.parse import quote
 from wiki.core.titles import title_to_url_path
 
 KINDS = ("edit", "mention", "rename", "delete", "restore")
+# Issue 16: comments in a page's discussion; their ``number`` is the thread's id.
+DISCUSSION_KINDS = ("thread", "reply", "comment-mention")
 MAIL_CHOICES = ("immediate", "daily", "never")
 
 # "@name" where name is a username (wiki.services.users.USERNAME_RE), not inside a word or a
@@ -53,6 +55,9 @@ def describe(event: Event) -> str:
         "rename": f"{who} renamed a page you watch to {title}",
         "delete": f"{who} deleted {title}",
         "restore": f"{who} restored {title}",
+        "thread": f"{who} started a discussion of {title}",
+        "reply": f"{who} replied in a discussion of {title}",
+        "comment-mention": f"{who} mentioned you in the discussion of {title}",
     }.get(event.kind, f"{who} changed {title}")
     if event.summary:
         label = "reason" if event.kind == "delete" else None
@@ -107,6 +112,11 @@ def diff_path(title: str, first: int, last: int) -> str:
     if last <= 1:
         return f"{page_path(title)}/-/revisions/1"
     return f"{page_path(title)}/-/diff?from={max(first - 1, 1)}&to={last}"
+
+
+def discussion_path(title: str, thread_id: int | None) -> str:
+    """The URL path of a page's discussion, at one thread."""
+    return f"{page_path(title)}/-/discussion" + (f"#thread-{thread_id}" if thread_id else "")
 
 
 # --- Signed links: what each carries (signing is wiki.services.tokens, with itsdangerous) ---

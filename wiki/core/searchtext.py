@@ -94,7 +94,7 @@ class _TextExtractor(HTMLParser):
     """Visible text of sanitized page HTML: what readers see, without edit links and ¶."""
 
     # Links beside headings, code blocks' language labels: page chrome, not the page's words.
-    SKIP_CLASSES = {"headerlink", "section-edit", "code-lang"}
+    SKIP_CLASSES = {"headerlink", "section-edit", "section-discuss", "code-lang"}
     BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "blockquote", "div", "dt", "dd"}
 
     def __init__(self):

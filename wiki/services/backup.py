@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wiki.core.backupformat import (
+    DISCUSSION_FILE,
     FORMAT,
     MANIFEST,
     PAGE_FILE,
@@ -35,7 +36,10 @@ from wiki.extensions import db
 from wiki.core.markup import display_title, extract_headings
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
-from wiki.models import ROLES, FileLink, Link, Page, Revision, User, UserPreferences, utcnow
+from wiki.models import (
+    ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
+    Revision, User, UserPreferences, utcnow,
+)
 from wiki.services import rendering, search
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
@@ -112,6 +116,7 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
         revision_total += 1
     for page_id, page in state.items():
         (target / folders[page_id] / PAGE_FILE).write_bytes(dump_json(page))
+    threads, comments = _export_discussions(target, folders)
 
     users = []
     # Mail addresses are private (issue 15): like password hashes, only when asked for.
@@ -129,7 +134,8 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
         "format": FORMAT,
         "version": VERSION,
         "exported_at": format_time(utcnow()),
-        "counts": {"users": len(users), "pages": len(entries), "revisions": revision_total},
+        "counts": {"users": len(users), "pages": len(entries), "revisions": revision_total,
+                   "threads": threads, "comments": comments},
         "users": users,
         "pages": entries,
     }
@@ -139,6 +145,41 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
     (target / MANIFEST).write_bytes(dump_json(manifest))
     db.session.rollback()  # end the read transaction
     return ExportSummary(len(users), len(entries), revision_total)
+
+
+def _export_discussions(target: Path, folders: dict[int, str]) -> tuple[int, int]:
+    """Each page's discussion (issue 16) as its folder's discussion.json: threads, comments
+    (hidden ones too, marked), earlier texts of edited comments. Returns (threads, comments)."""
+    names = dict(db.session.execute(select(User.id, User.username)).all())
+    locked = {row.page_id for row in db.session.scalars(select(DiscussionState).where(DiscussionState.locked))}
+    versions: dict[int, list] = {}
+    for version in db.session.scalars(select(DiscussionCommentVersion).order_by(
+            DiscussionCommentVersion.comment_id, DiscussionCommentVersion.number)):
+        versions.setdefault(version.comment_id, []).append(
+            {"body": version.body, "created_at": format_time(version.created_at)})
+    by_thread: dict[int, list] = {}
+    for comment in db.session.scalars(select(DiscussionComment).order_by(DiscussionComment.thread_id,
+                                                                           DiscussionComment.id)):
+        by_thread.setdefault(comment.thread_id, []).append({
+            "author": names.get(comment.author_id), "created_at": format_time(comment.created_at),
+            "edited_at": format_time(comment.edited_at) if comment.edited_at else None, "hidden": comment.hidden,
+            "body": comment.body, "versions": versions.get(comment.id, [])})
+    pages: dict[int, list] = {}
+    for thread in db.session.scalars(select(DiscussionThread).order_by(DiscussionThread.page_id,
+                                                                         DiscussionThread.id)):
+        if thread.page_id not in folders or thread.id not in by_thread:
+            continue  # a page or thread made after the page list was read
+        pages.setdefault(thread.page_id, []).append({
+            "anchor": thread.anchor, "heading": thread.heading, "section_text": thread.section_text,
+            "section_sha256": thread.section_hash, "revision": thread.revision_number, "status": thread.status,
+            "author": names.get(thread.author_id), "created_at": format_time(thread.created_at),
+            "resolved_by": names.get(thread.resolved_by_id),
+            "resolved_at": format_time(thread.resolved_at) if thread.resolved_at else None,
+            "comments": by_thread[thread.id]})
+    for page_id in set(pages) | (locked & folders.keys()):
+        (target / folders[page_id] / DISCUSSION_FILE).write_bytes(
+            dump_json({"locked": page_id in locked, "threads": pages.get(page_id, [])}))
+    return sum(map(len, pages.values())), sum(len(t["comments"]) for ts in pages.values() for t in ts)
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -173,6 +214,7 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
         if files is not None:
             filebackup.restore_files(files, users)
         _render_and_index(pages, step)
+        _write_discussions(export, pages, users)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -335,3 +377,36 @@ def _section_link_targets(sources) -> set[str]:
                 except InvalidTitle:
                     pass
     return keys
+
+
+def _write_discussions(export: Export, imported: list[_Imported], users: dict[str, User]) -> None:
+    """Threads, comments and their earlier texts (issue 16), once every page exists (comments
+    link to pages); each comment rendered and indexed for search as when it was posted."""
+    from wiki.services import discussion_index, discussions  # discussions imports rendering too
+
+    def uid(name):
+        return users[username_key(name)].id if name is not None else None
+
+    for record, item in zip(export.pages, imported):
+        if record.discussion is None:
+            continue
+        db.session.add(DiscussionState(page_id=item.page.id, version=1, locked=record.discussion.locked))
+        for t in record.discussion.threads:
+            thread = DiscussionThread(
+                page_id=item.page.id, author_id=uid(t.author), anchor=t.anchor, heading=t.heading,
+                section_text=t.section_text, section_hash=t.section_hash, revision_number=t.revision,
+                status=t.status, resolved_by_id=uid(t.resolved_by), resolved_at=t.resolved_at,
+                created_at=t.created_at, updated_at=max(c.created_at for c in t.comments))
+            db.session.add(thread)
+            for c in t.comments:
+                comment = DiscussionComment(
+                    thread=thread, author_id=uid(c.author), body=c.body, html=discussions.render_comment(c.body).html,
+                    created_at=c.created_at, edited_at=c.edited_at, edits=len(c.versions), hidden=c.hidden)
+                db.session.add(comment)
+                db.session.flush()
+                for number, version in enumerate(c.versions, start=1):
+                    db.session.add(DiscussionCommentVersion(
+                        comment_id=comment.id, number=number, body=version.body,
+                        html=discussions.render_comment(version.body).html, created_at=version.created_at))
+                discussion_index.index_comment(comment)
+    db.session.flush()

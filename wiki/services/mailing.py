@@ -129,6 +129,9 @@ def page_mail(items: list[Notification], to: str, user_id: int, options: NotifyS
     numbers = [item.number for item in items if item.number is not None and item.kind in ("edit", "mention")]
     if numbers:
         links.append(Link("See the changes", _url(options, notices.diff_path(last.title, min(numbers), max(numbers)))))
+    talk = [item for item in items if item.kind in notices.DISCUSSION_KINDS]  # issue 16
+    if talk:
+        links.append(Link("Open the discussion", _url(options, notices.discussion_path(last.title, talk[-1].number))))
     links.append(Link("Open the page", _url(options, notices.page_path(last.title))))
     links.append(Link("Your notifications", _url(options, "/-/notifications")))
     return Mail(to=to, subject=notices.subject(events, options.site_name),

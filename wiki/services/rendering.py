@@ -157,7 +157,9 @@ def render(title: str, source: str, resolver: Resolver | None = None,
     resolver.prefetch(source)
     resolver.files = FileResolver(title)
     edit_url = page_url(title, action="edit")
+    discuss_url = page_url(title, action="discussion")  # issue 16: the same link for every reader
     return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}",
+                           section_discuss_url=lambda anchor: f"{discuss_url}?section={quote(anchor, safe='')}",
                            file_resolver=resolver.files)
 
 

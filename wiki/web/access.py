@@ -10,6 +10,7 @@ Levels:
   public      anyone, even when the wiki is closed to anonymous readers (login, health)
   read        anyone who may read: logged-in accounts, and visitors if ANONYMOUS_ACCESS="read"
   account     any logged-in account (its own settings)
+  comment     any logged-in account: taking part in discussions (issue 16)
   edit        editors and admins
   edit_page   editors and admins, and only admins when the page in the URL is protected
   admin       admins
@@ -26,7 +27,7 @@ from flask_login import current_user
 
 
 ROLE_RANK = {"reader": 1, "editor": 2, "admin": 3}
-LEVELS = ("public", "read", "account", "edit", "edit_page", "admin")
+LEVELS = ("public", "read", "account", "comment", "edit", "edit_page", "admin")
 
 # endpoint -> level for every method, or {method: level}.
 RULES: dict[str, str | dict[str, str]] = {
@@ -114,6 +115,16 @@ RULES: dict[str, str | dict[str, str]] = {
     "admin.webhooks": "admin",
     "admin.webhook": "admin",
     "admin.delete_webhook": "admin",
+    # issue 16: reading a discussion is reading the page; any account (readers too) takes
+    # part; the views refuse what is not one's own (editing others' comments) or locked
+    "discussion.discussion": {"GET": "read", "POST": "comment"},
+    "discussion.reply": "comment",
+    "discussion.status": "comment",
+    "discussion.changes": "read",
+    "discussion.edit": "comment",
+    "discussion.history": "read",
+    "discussion.hide": "admin",
+    "discussion.lock": "admin",
 }
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form
@@ -148,6 +159,8 @@ def decide(level: str, role: str | None, anonymous_access: str, protected: bool 
         return Decision(False, "Log in to read this wiki.")
     if level == "account":
         return ALLOWED if role is not None else Decision(False, "Log in to manage your account.")
+    if level == "comment":
+        return ALLOWED if role is not None else Decision(False, "Log in to take part in discussions.")
     if level in ("edit", "edit_page"):
         if rank < ROLE_RANK["editor"]:
             if role is None:

@@ -4,8 +4,9 @@ Page HTML differs per viewer (name, role, edit links, the CSRF token of the logo
 flashed messages) and changes without a new revision when its links are rendered again
 (a linked page was created or deleted). So a page's validator is a hash of everything its
 bytes depend on: the revision, a hash of its stored HTML, the page's title, the viewer
-(user id, role, name and a hash of the session's CSRF token) and the application version
-(a hash of the code, templates and static files, computed once at start-up). A response
+(user id, role, name and a hash of the session's CSRF token), the application version
+(a hash of the code, templates and static files, computed once at start-up) and, for the
+page view, its discussion's version (comment counts change without a new revision). A response
 that carries a flashed message gets no validator and is never answered with 304.
 
 The ETag is weak: a logged-in viewer's page embeds a freshly signed (timestamped) CSRF
@@ -51,7 +52,7 @@ from werkzeug.routing import RequestRedirect
 from wiki.web import access, hosts, inbox, outages
 from wiki.services.availability import unavailable
 from wiki.extensions import db
-from wiki.models import Page, Revision, User
+from wiki.models import DiscussionState, Page, Revision, User
 from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
 from wiki.web.common import SECURITY_HEADERS, breadcrumb_parents
 from wiki.services import links
@@ -206,9 +207,10 @@ def _answer(etag: str, modified: datetime):
 
 _CURRENT_STATE = (
     select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.number, Revision.html,
-           Revision.toc, Revision.created_at, User.username)
+           Revision.toc, Revision.created_at, User.username, DiscussionState.version.label("discussion"))
     .join(Revision, Revision.id == Page.current_revision_id)
     .outerjoin(User, User.id == Revision.author_id)
+    .outerjoin(DiscussionState, DiscussionState.page_id == Page.id)  # issue 16: comment counts on the page
     .where(Page.title_key == bindparam("key"), Page.deleted.is_(False))
 )
 
@@ -234,7 +236,7 @@ def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -
         parents = _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
     etag = _etag_for(app_version, "view", row.id, row.title, row.protection, row.current_revision_id,
                      row.current_revision_id, row.number, row.html, row.toc, row.username or "", "anonymous", None,
-                     parents)
+                     row.discussion or 0, parents)
     return etag, max(row.created_at, built).replace(microsecond=0)
 
 

@@ -31,6 +31,7 @@ LIMITS = {
     "PASSWORD_RESETS_PER_IP": "password reset requests from your network address",
     "PASSWORD_RESETS_PER_ACCOUNT": "password reset requests for this account",
     "API_REQUESTS": "API requests",
+    "COMMENTS_PER_USER": "comments",  # issue 16: new threads, replies and edits of comments
 }
 
 

@@ -14,9 +14,12 @@ bp = Blueprint("changes", __name__)
 FEED_SIZE = 50
 
 
-def _filters(user=None) -> ChangeFilter:
+def _filters(user=None, comments: bool | None = None) -> ChangeFilter:
     prefix = request.args.get("prefix", "")[:255]
-    return ChangeFilter(hide_minor=request.args.get("hideminor") == "1", user=user, prefix=prefix)
+    if comments is None:  # recent changes: comments when asked for (issue 16)
+        comments = request.args.get("comments") == "1"
+    return ChangeFilter(hide_minor=request.args.get("hideminor") == "1", user=user, prefix=prefix,
+                        comments=comments)
 
 
 def _page_urls(number: int, more: bool) -> dict:
@@ -49,8 +52,9 @@ def recent():
 def contributions(name):
     user = _user_or_404(name)
     number = int_arg("page", 1) or 1
-    rows, more = changes.recent_changes(_filters(user), number, current_app.config["HISTORY_PAGE_SIZE"], events=True)
-    return render_template("changes/contributions.html", user=user, rows=rows, filters=_filters(user),
+    filters = _filters(user, comments=request.args.get("comments") != "0")  # their comments too, unless hidden
+    rows, more = changes.recent_changes(filters, number, current_app.config["HISTORY_PAGE_SIZE"], events=True)
+    return render_template("changes/contributions.html", user=user, rows=rows, filters=filters,
                            **_page_urls(number, more))
 
 
@@ -66,7 +70,8 @@ def _atom(title: str, alternate_path: str, rows) -> Response:
 
 @bp.get("/-/recent.atom")
 def recent_feed():
-    rows, _ = changes.recent_changes(_filters(), 1, FEED_SIZE)
+    # the feed carries comments unless ?comments=0 (a feed reader cannot tick a box)
+    rows, _ = changes.recent_changes(_filters(comments=request.args.get("comments") != "0"), 1, FEED_SIZE)
     return _atom(f"{current_app.config['SITE_NAME']}: recent changes", url_for("changes.recent"), rows)
 
 
@@ -78,4 +83,6 @@ def page_feed(title):
     revisions, _total = page_service.history(page, 1, FEED_SIZE)
     for revision in revisions:
         revision.page = page  # already loaded: no query per entry
-    return _atom(f"{page.title}: history", wiki_url("pages.view", page.title), revisions)
+    rows = sorted([*revisions, *changes.comments(limit=FEED_SIZE, page_id=page.id)],  # issue 16: its discussion
+                  key=lambda row: row.created_at, reverse=True)[:FEED_SIZE]
+    return _atom(f"{page.title}: history", wiki_url("pages.view", page.title), rows)

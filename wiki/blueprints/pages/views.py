@@ -10,7 +10,8 @@ from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, completion, moves, rendering
+from wiki.services import admin, completion, discussions, moves, rendering
+from wiki.core.discussions import with_counts
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.core.titles import InvalidTitle, Title
@@ -47,10 +48,14 @@ def view(title):
         source = page_service.find_page(name) if (name := parse_title(source_title)) else None
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
-    if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from)) is not None:
+    version = discussions.version(page.id)  # issue 16: its counts change without a new revision
+    if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
+                                          version)) is not None:
         return unchanged
+    talk = discussions.summary(page, version)
+    content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
-                           redirected_from=redirected_from)
+                           redirected_from=redirected_from, discussion=talk, content=content)
 
 
 @bp.get("/-/new")

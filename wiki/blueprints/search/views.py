@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template, request
 
 from wiki.web.lookup import int_arg, parse_title
+from wiki.services import discussion_index
 from wiki.services import pages as page_service
 from wiki.services import search as search_service
 
@@ -15,10 +16,13 @@ def search():
     prefix = request.args.get("in", "")[:255]
     number = int_arg("page", 1) or 1
     results = search_service.search(raw, prefix, number, PER_PAGE) if raw.strip() else None
+    # issue 16: comments are a results section of their own, on the first page of results
+    comments = discussion_index.search(raw, prefix) if raw.strip() and number == 1 else []
     # "Go to page" for an exact title, or an offer to create it.
     candidate = raw.strip()[:300]
     title = parse_title(candidate) if candidate else None
     exact = page_service.find_page(title) if title else None
     creatable = title.display if title and not exact else None
     return render_template("search/results.html", q=raw, prefix=prefix, results=results,
-                           page_number=number, exact=exact, creatable=creatable, per_page=PER_PAGE)
+                           page_number=number, exact=exact, creatable=creatable, per_page=PER_PAGE,
+                           comments=comments)

@@ -113,6 +113,7 @@ def headings_from_toc(tokens: list[dict]) -> Iterator[Heading]:
 
 # --- Permalinks and section edit links --------------------------------------------------------
 
+_ID_ATTR = re.compile(r'\bid="([^"<>]+)"')
 _HEADING_WITH_ID = re.compile(r'<(h[1-6]) id="([^"<>]+)"([^>]*)>(.*?)</\1>', re.S)
 
 
@@ -137,9 +138,12 @@ def _plain(inner_html: str) -> str:
 
 
 def decorate_headings(
-    html_text: str, nonce: str | None, section_edit_url: Callable[[int], str] | None
+    html_text: str, nonce: str | None, section_edit_url: Callable[[int], str] | None,
+    section_discuss_url: Callable[[str], str] | None = None,
 ) -> str:
-    """Give headings a permalink (¶) and, where a section marker precedes one, an edit link."""
+    """Give headings a permalink (¶) and, where a section marker precedes one, an edit link
+    and (with ``section_discuss_url``: heading id -> URL) a link to discuss the section.
+    Both are the same for every reader: stored HTML is shared."""
 
     # Each link is named after its heading ("Edit section: Images and containers"): a screen
     # reader's list of links otherwise reads "pilcrow" and "edit" over and over.
@@ -157,10 +161,24 @@ def decorate_headings(
     def edit_link(m: re.Match[str]) -> str:
         number, tag, attrs, inner = m.groups()
         href = html.escape(section_edit_url(int(number)), quote=True)
-        name = html.escape("Edit section: " + _plain(re.sub(r'<a class="headerlink".*?</a>', "", inner)), quote=True)
+        plain = _plain(re.sub(r'<a class="headerlink".*?</a>', "", inner))
+        name = html.escape("Edit section: " + plain, quote=True)
         link = f'<a class="section-edit" href="{href}" title="Edit this section" aria-label="{name}">edit</a>'
+        anchor = _ID_ATTR.search(attrs)
+        if section_discuss_url is not None and anchor is not None:
+            discuss = html.escape(section_discuss_url(html.unescape(anchor.group(1))), quote=True)
+            label = html.escape("Discuss section: " + plain, quote=True)
+            link += (f'<a class="section-discuss" href="{discuss}" title="Discuss this section" '
+                     f'aria-label="{label}">discuss</a>')
         return f"<{tag}{attrs}>{inner}{link}</{tag}>"
 
     html_text = marked.sub(edit_link, html_text)
     # Remove the markers no heading followed too, so that none reaches the page.
     return re.sub(rf"<!--nexus-section-{nonce}:\d+-->", "", html_text)
+
+
+def marked_section_ids(html_text: str, nonce: str) -> dict[int, str]:
+    """Section number -> id of the heading its marker precedes, in HTML converted from
+    ``mark_sections(source, nonce)``: the headings decorate_headings gives edit links."""
+    marked = re.compile(rf"<!--nexus-section-{nonce}:(\d+)-->\s*<h[1-6]\b[^>]*?\bid=\"([^\"<>]+)\"")
+    return {int(number): html.unescape(anchor) for number, anchor in marked.findall(html_text)}

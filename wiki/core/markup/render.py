@@ -34,7 +34,9 @@ from .bounded_preprocessors import (
 from .budget import MAX_MARKUP_COST, markup_cost, too_complex_notice
 from .codeblocks import TocMarkerTreeprocessor, label_code_blocks
 from .displaytitle import OneH1Treeprocessor, clean_title, opening_heading
-from .headings import Heading, IdTreeprocessor, decorate_headings, headings_from_toc, mark_sections, toc_html
+from .headings import (
+    Heading, IdTreeprocessor, decorate_headings, headings_from_toc, mark_sections, marked_section_ids, toc_html,
+)
 from .highlight import BudgetedHiliteTreeprocessor, new_highlight_budget
 from .filelinks import (
     FILE_LINK_PRIORITY,
@@ -61,7 +63,7 @@ from .wikilinks import (
 
 __all__ = [
     "Heading", "LinkTarget", "OutgoingLink", "Rendered", "Resolver",
-    "default_resolver", "display_title", "extract_headings", "render_markdown", "slugify_heading",
+    "default_resolver", "display_title", "extract_headings", "render_markdown", "section_ids", "slugify_heading",
 ]
 
 
@@ -192,15 +194,32 @@ def extract_headings(source: str) -> tuple[Heading, ...]:
     return tuple(headings_from_toc(md.toc_tokens))
 
 
+def section_ids(source: str) -> dict[int, str]:
+    """Section number (wiki.core.markup.sections) -> the id render_markdown gives its heading,
+    found as the section edit links are placed; {} for a source shown as text (over budget)."""
+    if markup_cost(source) > MAX_MARKUP_COST:
+        return {}
+    nonce = secrets.token_hex(8)
+    source, _title, drop_opening = _prepare_source(source)  # as render_markdown sees it
+    md = _new_markdown(default_resolver, [], [], drop_opening=drop_opening)
+    try:
+        converted = md.convert(mark_sections(source, nonce))
+    except RecursionError:
+        return {}
+    return marked_section_ids(converted, nonce)
+
+
 def render_markdown(
     source: str,
     resolver: Resolver | None = None,
     section_edit_url: Callable[[int], str] | None = None,
     file_resolver: FileResolver | None = None,
+    section_discuss_url: Callable[[str], str] | None = None,
 ) -> Rendered:
     """Render Markdown with wiki links to sanitized HTML plus TOC, headings and outgoing links.
 
-    With ``section_edit_url`` (section number -> URL), each section heading gets an edit link.
+    With ``section_edit_url`` (section number -> URL), each section heading gets an edit link,
+    and with ``section_discuss_url`` (heading id -> URL) a link to discuss it as well.
     ``file_resolver`` says where the page's files are (wiki.core.markup.filelinks).
     """
     if (cost := markup_cost(source)) > MAX_MARKUP_COST:
@@ -218,7 +237,7 @@ def render_markdown(
         converted = md.convert(mark_sections(source, nonce) if nonce else source)
     except RecursionError:
         return _fallback(original)
-    body = sanitize_html(label_code_blocks(decorate_headings(converted, nonce, section_edit_url)))
+    body = sanitize_html(label_code_blocks(decorate_headings(converted, nonce, section_edit_url, section_discuss_url)))
     tokens = md.toc_tokens
     return Rendered(
         html=body,

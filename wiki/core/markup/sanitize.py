@@ -75,6 +75,7 @@ ALLOWED_CLASSES = frozenset(
         "code-block", "code-lang",                               # fenced code's language label
         "diagram", "mermaid",                                    # ```mermaid (fencedspecial.py)
         "math-block", "math-error", "math-notice",               # math (mathml.py)
+        "section-discuss",                                       # links to discuss a section (issue 16)
     }
 )
 
