@@ -293,3 +293,23 @@ def test_an_https_receiver_whose_certificate_names_another_host_is_not_trusted(a
     with app.app_context():
         delivery = db.session.scalar(db.select(WebhookDelivery))
         assert delivery.state == "failed" and "certificate" in delivery.error.lower()
+
+
+def test_a_new_thread_and_a_reply_are_delivered_as_comment_created(app, client, admin, receiver, make_page):
+    from wiki.services import discussions, pages as page_service
+
+    r = receiver()
+    add_hook(app, admin, r.url(), events=("comment.created",))
+    make_page("Plan", "# Plan\n\n## Steps\n\none\n", admin)
+    with app.app_context():
+        author = db.session.get(User, admin.id)
+        thread = discussions.start_thread(page_service.find_page("Plan"), author, "Why this order?", "steps")
+        thread_id = thread.id
+        discussions.reply(db.session.get(type(thread), thread_id), author, "Because of the locks.")
+    drain(app)
+    events = [json.loads(body) for _headers, body in r.received]
+    assert [e["event"] for e in events] == ["comment.created", "comment.created"]  # not the save: not subscribed
+    assert [e["page"]["thread"] for e in events] == [thread_id, thread_id]
+    assert events[0]["page"]["section"] == "steps" and events[0]["page"]["title"] == "Plan"
+    assert events[0]["page"]["comment"] != events[1]["page"]["comment"]
+    assert all(signing.verify(SECRET, body, headers["X-Nexus-Signature"]) for headers, body in r.received)

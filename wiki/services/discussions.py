@@ -32,7 +32,7 @@ from wiki.models import (
     AuditEvent, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, Page, Revision, User,
     utcnow,
 )
-from wiki.services import discussion_index, jobs
+from wiki.services import discussion_index, jobs, webhooks
 from wiki.services.discussion_notices import NOTIFY
 from wiki.services.errors import DomainError, NotFound
 from wiki.services.rendering import Resolver, parse_headings
@@ -140,6 +140,7 @@ def start_thread(page: Page, author: User, body: str, anchor: str | None = None)
     comment = _add_comment(thread, author, body)
     _bump(page)
     jobs.enqueue(NOTIFY, comment_id=comment.id, event="thread")
+    webhooks.emit("comment.created", page, author, comment=comment.id, thread=thread.id, section=anchor)
     jobs.commit()
     return thread
 
@@ -151,6 +152,7 @@ def reply(thread: DiscussionThread, author: User, body: str) -> DiscussionCommen
     comment = _add_comment(thread, author, body)
     _bump(thread.page)
     jobs.enqueue(NOTIFY, comment_id=comment.id, event="reply")
+    webhooks.emit("comment.created", thread.page, author, comment=comment.id, thread=thread.id, section=thread.anchor)
     jobs.commit()
     return comment
 

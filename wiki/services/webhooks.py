@@ -25,7 +25,7 @@ from wiki.extensions import db
 from wiki.models import AuditEvent, Job, Page, User, Webhook, WebhookDelivery, utcnow
 from wiki.services import availability, jobs
 
-EVENTS = ("page.saved", "page.renamed", "page.deleted")
+EVENTS = ("page.saved", "page.renamed", "page.deleted", "comment.created")
 DELIVER = "webhook"
 MAX_SECRET_LENGTH = 200
 USER_AGENT = "Nexus-Webhooks/1"

@@ -36,6 +36,8 @@ class WebhookForm(FlaskForm):
                          render_kw={"maxlength": 200, "autocomplete": "off"})
     events = SelectMultipleField("Events", choices=[SelectChoice("page.saved", "page.saved: a page got a new revision"),
                                                     SelectChoice("page.renamed", "page.renamed: a page was renamed"),
-                                                    SelectChoice("page.deleted", "page.deleted: a page was deleted")],
+                                                    SelectChoice("page.deleted", "page.deleted: a page was deleted"),
+                                                    SelectChoice("comment.created",
+                                                                 "comment.created: a comment was posted in a discussion")],
                                  default=["page.saved"], widget=ListWidget(prefix_label=False),
                                  option_widget=CheckboxInput())
