@@ -15,7 +15,7 @@ def all_tags():
     after = request.args.get("after")
     if after is not None and len(after) > MAX_TAG_LENGTH:
         abort(400, description=f"“after” is longer than any tag ({MAX_TAG_LENGTH} characters).")
-    window = tags.list_tags(after or None)
+    window = tags.list_tags(after or None, tags.TAGS_PAGE_SIZE)
     return render_template("tags/all_tags.html", window=window,
                            next_url=url_for("tags.all_tags", after=window.next_after) if window.next_after else None,
                            first_url=url_for("tags.all_tags") if after else None)
