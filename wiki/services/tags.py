@@ -10,6 +10,7 @@ history. Rows are keyed by page id: a rename changes nothing.
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from wiki.core.edits import UNPARSED, Unparsed
 from wiki.core.markup.redirects import redirect_target
@@ -119,11 +120,12 @@ def tagged_pages(tag: str, after_key: str | None = None, limit: int = 50) -> tup
     """Live pages having ``tag`` in title-key order after ``after_key`` (the API's cursor), and
     whether more follow; NotFound when no live page has it."""
     rows = db.session.scalars(
-        select(Page).join(PageTag, PageTag.page_id == Page.id)
+        select(Page).options(joinedload(Page.current_revision).joinedload(Revision.author))
+        .join(PageTag, PageTag.page_id == Page.id)
         .where(PageTag.tag == tag, Page.deleted.is_(False),
                *([Page.title_key > after_key] if after_key is not None else []))
         .order_by(Page.title_key).limit(limit + 1)
-    ).all()
+    ).unique().all()
     if not rows and after_key is None:
         raise NotFound(f"No page has the tag “{tag}”.")
     return list(rows[:limit]), len(rows) > limit
