@@ -304,3 +304,17 @@ def test_the_starter_hub_pages_carry_tags(app):
                 if not name.startswith("templates/") and not source_tags(text).tags]
     assert not untagged
     assert not [name for name, text in sources.items() if source_tags(text).problems]
+
+
+def test_a_search_of_a_tag_nobody_has_says_so(client, make_page):
+    make_page("Page", tagged("redis"))
+    html = html_of(client, "/-/search?q=tag:docker")
+    assert "No page has the tag docker." in html
+
+
+def test_the_api_search_takes_tag_filters(client, make_page, make_user, login):
+    make_page("Redis cache", tagged("redis", "Caching keeps answers."))
+    make_page("Memcached", tagged("memcached", "Caching keeps answers too."))
+    login(make_user("reader1", role="reader"))
+    items = client.get("/api/v1/search?q=caching%20tag:redis").json["items"]
+    assert [item["title"] for item in items] == ["Redis cache"]

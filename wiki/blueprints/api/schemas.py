@@ -50,7 +50,8 @@ class DiffQuery(Strict):
 
 
 class SearchQuery(Strict):
-    q: Annotated[str, Field(min_length=1, max_length=500, description='Words, "phrases", -word, in:prefix/')]
+    q: Annotated[str, Field(min_length=1, max_length=500, description='Words, "phrases", -word, in:prefix/, tag:name (only pages with the tag; '
+                                                                 'tags alone list their pages)')]
     prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this")] = ""
     limit: Annotated[int, Field(default=20, ge=1, le=50, description="Results per page")] = 20
     cursor: Cursor = None
