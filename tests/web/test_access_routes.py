@@ -117,6 +117,10 @@ EXPECTED = {
     ("discussion.history", "GET"): "read",
     ("discussion.hide", "POST"): "admin",
     ("discussion.lock", "POST"): "admin",
+    ("tags.all_tags", "GET"): "read",
+    ("tags.tag", "GET"): "read",
+    ("api.list_tags", "GET"): "read",
+    ("api.tag_pages", "GET"): "read",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
