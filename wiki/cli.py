@@ -93,11 +93,12 @@ def set_password(username: str) -> None:
 @with_appcontext
 def search_reindex() -> None:
     """Rebuild the full-text search index from every live page's current revision (and the
-    discussion comments' index)."""
-    from wiki.services import discussion_index, search
+    discussion comments' index, and the pages' tags)."""
+    from wiki.services import discussion_index, search, tags
 
     click.echo(f"Indexed {search.reindex_all()} pages.")
     click.echo(f"Indexed {discussion_index.reindex_all()} comments.")
+    click.echo(f"Stored {tags.rebuild_all()} tags.")
 
 
 @click.command("rerender")

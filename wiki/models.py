@@ -538,3 +538,19 @@ class DiscussionCommentVersion(db.Model):
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when this text was written
+
+
+# --- Issue 20: tags ------------------------------------------------------------------------------
+
+
+class PageTag(db.Model):
+    """One tag of a live page's current revision (its ``tags:`` front matter, normalised by
+    wiki.core.tags), rewritten with each save in the save's transaction and dropped while the
+    page is deleted. Keyed by the page's id, so a rename changes nothing; (tag, page_id) serves
+    a tag's pages and the counts of /-/tags in tag order."""
+
+    __tablename__ = "page_tags"
+    __table_args__ = (Index("ix_page_tags_tag", "tag", "page_id"),)
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -117,6 +117,10 @@ EXPECTED = {
     ("discussion.history", "GET"): "read",
     ("discussion.hide", "POST"): "admin",
     ("discussion.lock", "POST"): "admin",
+    ("tags.all_tags", "GET"): "read",
+    ("tags.tag", "GET"): "read",
+    ("api.list_tags", "GET"): "read",
+    ("api.tag_pages", "GET"): "read",
 }
 
 KINDS = ("anonymous", "deactivated", "reader", "editor", "admin")
@@ -191,7 +195,7 @@ def url_for_rule(rule, world, title: str, kind: str = "anonymous") -> str:
     sample = {"title": title, "number": "1", "name": "target_user", "user_id": world["user_id"],
               "invitation_id": world["invitation_id"], "job_id": "1", "filename": "css/nexus.css",
               "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1",
-              "token_id": "1", "webhook_id": "1",
+              "token_id": "1", "webhook_id": "1", "tag": "redis",
               "thread_id": world["threads"][kind][0], "comment_id": world["threads"][kind][1]}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule)
 

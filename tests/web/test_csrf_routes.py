@@ -7,7 +7,8 @@ import pytest
 from tests.conftest import PASSWORD
 
 SAMPLE = {"title": "Some_page", "number": "1", "name": "alice", "user_id": "1", "invitation_id": "1", "job_id": "1",
-          "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1", "token_id": "1", "webhook_id": "1", "thread_id": "1", "comment_id": "1"}
+          "digest": "0" * 16, "token": "not-a-token", "watch_id": "1", "notification_id": "1", "token_id": "1", "webhook_id": "1", "thread_id": "1", "comment_id": "1",
+          "tag": "redis"}
 
 
 def post_routes(app):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from wiki.core.diff.merge import count_markers
 from wiki.core.errors import BodyTooLarge, InvalidInput
 from wiki.core.markup.redirects import redirect_target
+from wiki.core.tags import new_problems
 from wiki.core.titles import InvalidTitle, Title
 
 MAX_SUMMARY_LENGTH = 300
@@ -50,10 +51,12 @@ class Edit:
         """Validate an edit: BodyTooLarge or InvalidInput with a message for the user.
 
         ``previous``: the text the editor started from, when a person typed this one; conflict
-        markers that it did not already hold are refused (UnresolvedConflict)."""
+        markers that it did not already hold are refused (UnresolvedConflict), and so are tags
+        that break the rules of wiki.core.tags (InvalidTags)."""
         size = check_size(body, max_bytes)
         if previous is not None:
             check_resolved(body, previous)
+            check_tags(body, previous)
         summary = " ".join(summary.split())
         if len(summary) > MAX_SUMMARY_LENGTH:
             raise InvalidInput(f"The edit summary is limited to {MAX_SUMMARY_LENGTH} characters.")
@@ -79,6 +82,19 @@ def check_resolved(body: str, previous: str) -> None:
             "keep the version you want between them, delete the marker lines and the ======= "
             "line, then save again. Nothing was saved; your text is still in the editor.",
             field="body")
+
+
+class InvalidTags(InvalidInput):
+    """A typed text whose ``tags:`` setting names something that cannot be a tag."""
+
+
+def check_tags(body: str, previous: str | None) -> None:
+    """Refuse a typed text whose ``tags:`` front matter has problems the text it replaces did
+    not have (wiki.core.tags.new_problems), saying what each one is."""
+    problems = new_problems(body, previous)
+    if problems:
+        raise InvalidTags("Tags: " + " ".join(problems) + " Nothing was saved; your text is still in the editor.",
+                          field="body")
 
 
 def _checked_redirect(title: Title, body: str) -> str | None:

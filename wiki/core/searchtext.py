@@ -1,7 +1,8 @@
 """Search queries and snippets, as plain values: no database, no Flask.
 
-A user's query is parsed into words, quoted phrases, excluded words and an ``in:`` title
-prefix. Only runs of word characters ever reach a full-text engine, so no query can carry
+A user's query is parsed into words, quoted phrases, excluded words, an ``in:`` title
+prefix and ``tag:`` filters (issue 20: each one a tag the page must have, normalised by
+wiki.core.tags). Only runs of word characters ever reach a full-text engine, so no query can carry
 FTS syntax (NEAR, *, :, ^, column filters) or SQL: every engine gets quoted plain words.
 """
 from __future__ import annotations
@@ -11,8 +12,11 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from wiki.core.tags import InvalidTag, normalize_tag
+
 MAX_QUERY_LENGTH = 500  # characters looked at; a 10,000-character query is cut here
 MAX_TERMS = 16
+MAX_TAG_FILTERS = 5
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
@@ -24,11 +28,20 @@ class Query:
     phrases: tuple[tuple[str, ...], ...] = ()  # each must occur as a phrase
     excluded: tuple[str, ...] = ()  # none may occur
     prefix: str = ""  # title prefix from in:..., as typed
+    tags: tuple[str, ...] = ()  # tags the page must have (tag:...), normalised
+    tag_problems: tuple[str, ...] = ()  # why a tag:... was left out
 
     @property
     def empty(self) -> bool:
-        """True when nothing positive is asked for (only exclusions, punctuation ...)."""
+        """True when no word or phrase is asked for (only exclusions, punctuation, tags ...)."""
         return not self.words and not self.phrases
+
+    def with_tags(self, extra: list[str]) -> Query:
+        """The query with more tag filters (the search form's ``tag`` field), checked alike."""
+        tags, problems = list(self.tags), list(self.tag_problems)
+        for raw in extra:
+            _add_tag(raw, tags, problems)
+        return Query(self.words, self.phrases, self.excluded, self.prefix, tuple(tags), tuple(problems))
 
     @property
     def highlight_terms(self) -> tuple[str, ...]:
@@ -49,9 +62,27 @@ class Query:
         return " ".join(parts)
 
 
+def _add_tag(raw: str, tags: list[str], problems: list[str]) -> None:
+    if not raw.strip():
+        return
+    try:
+        tag = normalize_tag(raw)
+    except InvalidTag as error:
+        problems.append(str(error))
+        return
+    if tag in tags:
+        return
+    if len(tags) >= MAX_TAG_FILTERS:
+        problems.append(f"A search filters by at most {MAX_TAG_FILTERS} tags; “{tag}” was left out.")
+        return
+    tags.append(tag)
+
+
 def parse_query(raw: str) -> Query:
     """Parse what a user typed into a search box; never raises."""
     words, phrases, excluded, prefix = [], [], [], ""
+    tags: list[str] = []
+    problems: list[str] = []
     for match in _TOKEN.finditer(raw[:MAX_QUERY_LENGTH]):
         quoted, bare = match.groups()
         if quoted is not None:
@@ -62,6 +93,8 @@ def parse_query(raw: str) -> Query:
                 words.extend(tokens)
         elif bare.lower().startswith("in:"):
             prefix = bare[3:]
+        elif bare.lower().startswith("tag:") and len(bare) > 4:
+            _add_tag(bare[4:], tags, problems)
         elif bare.startswith("-") and len(bare) > 1:
             excluded.extend(_WORD.findall(bare[1:].casefold()))
         else:
@@ -71,6 +104,8 @@ def parse_query(raw: str) -> Query:
         phrases=tuple(dict.fromkeys(phrases))[:MAX_TERMS],
         excluded=tuple(dict.fromkeys(excluded))[:MAX_TERMS],
         prefix=prefix,
+        tags=tuple(tags),
+        tag_problems=tuple(problems),
     )
 
 

@@ -38,9 +38,9 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import (
     ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
-    Revision, User, UserPreferences, utcnow,
+    PageTag, Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import rendering, search
+from wiki.services import rendering, search, tags
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -363,6 +363,10 @@ def _render_and_index(imported: list[_Imported], step) -> None:
         db.session.execute(FileLink.__table__.insert(), file_rows)
     for item in imported:
         search.index_page(item.page, item.current)
+    # Tags live in the sources: the imported pages' rows, in one statement (issue 20).
+    tag_rows = [row for item in imported for row in tags.tag_rows(item.page, item.current.source)]
+    if tag_rows:
+        db.session.execute(PageTag.__table__.insert(), tag_rows)
 
 
 def _section_link_targets(sources) -> set[str]:

@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search, webhooks
+from wiki.services import availability, fanout, jobs, notifications, rendering, search, tags, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -265,6 +265,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
         raise StaleRevision(None)
     sync_links(page, rendered)
     search.index_page(page, revision, redirect=redirect)
+    tags.sync_tags(page, body, redirect=redirect)  # issue 20: the page's few rows, whatever its history
     # Pages linking here are rendered again by a job (wiki.services.fanout), committed with
     # this revision: the save costs the same however many pages link to it.
     if parent is None:  # links to this title turn from red to blue

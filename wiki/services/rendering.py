@@ -17,6 +17,7 @@ from wiki.core.markup import LinkTarget, Rendered, render_markdown, slugify_head
 from wiki.core.markup.inert import inert_links
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
+from wiki.core.tags import source_tags
 from wiki.models import Page, Revision
 from wiki.services.filerefs import FileResolver
 from wiki.core.titles import InvalidTitle, canonical_key, leaf_name, normalize_title, title_to_url_path
@@ -178,7 +179,20 @@ def render_preview(title: str, source: str) -> str:
     rendered = render_markdown(source, resolver, file_resolver=resolver.files)
     shown = html.escape(rendered.title or leaf_name(title), quote=False)
     head = f'<p class="preview-page-title"><span class="muted">Title:</span> {shown}</p>'
-    return head + inert_links(rendered.html)
+    return head + _preview_tags(source) + inert_links(rendered.html)
+
+
+def _preview_tags(source: str) -> str:
+    """The preview's line of tags (issue 20), and a warning for each ``tags:`` problem: the
+    save refuses them, so the writer sees them before saving (escaped here)."""
+    found = source_tags(source)
+    out = ""
+    if found.tags:
+        listed = " ".join(f'<span class="tag">{html.escape(tag, quote=False)}</span>' for tag in found.tags)
+        out += f'<p class="preview-page-tags"><span class="muted">Tags:</span> {listed}</p>'
+    for problem in found.problems:
+        out += f'<p class="preview-tag-problem" role="alert">{html.escape(problem, quote=False)}</p>'
+    return out
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ websearch_to_tsquery. Both are fed only quoted words from wiki.core.searchtext.p
 """
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Integer, String, Text, text
+from sqlalchemy import Integer, String, Text, bindparam, text
 
 from wiki.core.edits import UNPARSED, Unparsed
 from wiki.extensions import db
@@ -75,17 +75,58 @@ class Results:
     has_more: bool
 
 
-def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int = 20) -> Results:
-    """Live pages matching the query, most relevant first (title matches weigh most)."""
+def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int = 20,
+           tags: list[str] | None = None) -> Results:
+    """Live pages matching the query, most relevant first (title matches weigh most).
+
+    ``tag:`` filters in the query and ``tags`` (the form's field) keep only pages having every
+    one of those tags (issue 20); a query of tags alone lists their pages in title order."""
     query = parse_query(raw_query)
+    if tags:
+        query = query.with_tags(tags)
     prefix = (prefix or query.prefix).strip()
-    if query.empty:
+    if query.empty and not query.tags:
         return Results(query, [], False)
     key_prefix = " ".join(prefix.replace("_", " ").split(" ")).casefold()
     like = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     params = {"limit": per_page + 1, "offset": (page_number - 1) * per_page, "prefix": like,
-              **_exact_title_params(query)}
+              **_exact_title_params(query), **{f"tag_{i}": tag for i, tag in enumerate(query.tags)}}
+    if query.empty:
+        return _with_display_titles(_tagged(query, params, per_page))
     return _with_display_titles((_sqlite_search if _sqlite() else _postgresql)(query, params, per_page))
+
+
+def _tag_filter(pages: str, count: int) -> str:
+    """SQL: the row of ``pages`` has each of the tags :tag_0 ... (one probe of page_tags' key each)."""
+    return "".join(f" AND EXISTS (SELECT 1 FROM page_tags WHERE page_tags.page_id = {pages}.id"
+                   f" AND page_tags.tag = :tag_{i})" for i in range(count))
+
+
+def _tagged(query: Query, params: dict, per_page: int) -> Results:
+    """A query of tags (and exclusions) without words: the tagged pages in title order, their
+    opening words as snippets."""
+    sqlite = _sqlite()
+    key = "rowid" if sqlite else "page_id"
+    excluded = ""
+    if query.excluded:
+        if sqlite:
+            excluded = " AND pages.id NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH :excluded)"
+            params = {**params, "excluded": " OR ".join(f'"{word}"' for word in query.excluded)}
+        else:
+            excluded = " AND NOT (search_index.document @@ websearch_to_tsquery('english', :excluded))"
+            params = {**params, "excluded": " or ".join(query.excluded)}
+    statement = text(f"""
+        SELECT pages.title, search_index.body, revisions.created_at
+        FROM pages
+        JOIN search_index ON search_index.{key} = pages.id
+        JOIN revisions ON revisions.id = pages.current_revision_id
+        WHERE pages.title_key LIKE :prefix ESCAPE '\\'{_tag_filter("pages", len(query.tags))}{excluded}
+        ORDER BY pages.title_key
+        LIMIT :limit OFFSET :offset
+    """).columns(title=String(), body=Text(), created_at=UTCDateTime())
+    rows = db.session.execute(statement, params).all()
+    hits = [Hit(title, snippet(body, ()), updated) for title, body, updated in rows[:per_page]]
+    return Results(query, hits, len(rows) > per_page)
 
 
 def _with_display_titles(results: Results) -> Results:
@@ -119,34 +160,36 @@ def _exact_title_params(query: Query) -> dict[str, str]:
     return {"exact_0": keys[0], "exact_1": keys[1], "exact_like_0": likes[0], "exact_like_1": likes[1]}
 
 
-_SQLITE_SEARCH = text("""
+_SQLITE_SEARCH = """
     SELECT pages.title, search_index.body, revisions.created_at
     FROM search_index
     JOIN pages ON pages.id = search_index.rowid
     JOIN revisions ON revisions.id = pages.current_revision_id
-    WHERE search_index MATCH :match AND pages.title_key LIKE :prefix ESCAPE '\\'
-    ORDER BY """ + _EXACT_TITLE_RANK.format(key="pages.title_key") + """,
+    WHERE search_index MATCH :match AND pages.title_key LIKE :prefix ESCAPE '\\'{tags}
+    ORDER BY """ + _EXACT_TITLE_RANK.format(key="pages.title_key").replace("{", "{{").replace("}", "}}") + """,
              bm25(search_index, 10.0, 1.0), pages.title_key
     LIMIT :limit OFFSET :offset
-""").columns(title=String(), body=Text(), created_at=UTCDateTime())
+"""
 
 
 def _sqlite_search(query: Query, params: dict, per_page: int) -> Results:
     """FTS5 ranks with bm25 inside the index; the title column weighs ten times the body."""
-    rows = db.session.execute(_SQLITE_SEARCH, {**params, "match": query.fts5()}).all()
+    statement = text(_SQLITE_SEARCH.format(tags=_tag_filter("pages", len(query.tags)))).columns(
+        title=String(), body=Text(), created_at=UTCDateTime())
+    rows = db.session.execute(statement, {**params, "match": query.fts5()}).all()
     hits = [Hit(title, snippet(body, query.highlight_terms), updated) for title, body, updated in rows[:per_page]]
     return Results(query, hits, len(rows) > per_page)
 
 
-_PG_RANKED = text("""
+_PG_RANKED = """
     SELECT si.page_id, ts_rank(si.rank_vector, q, 1) AS rank
     FROM search_index si
     JOIN pages p ON p.id = si.page_id,
          websearch_to_tsquery('english', :match) AS q
-    WHERE si.document @@ q AND p.title_key LIKE :prefix ESCAPE '\\'
-    ORDER BY """ + _EXACT_TITLE_RANK.format(key="p.title_key") + """, rank DESC, p.title_key
+    WHERE si.document @@ q AND p.title_key LIKE :prefix ESCAPE '\\'{tags}
+    ORDER BY """ + _EXACT_TITLE_RANK.format(key="p.title_key").replace("{", "{{").replace("}", "}}") + """, rank DESC, p.title_key
     LIMIT :limit OFFSET :offset
-""")
+"""
 
 _PG_DETAILS = text("""
     SELECT pages.id, pages.title, search_index.body, revisions.created_at
@@ -168,7 +211,7 @@ def _postgresql(query: Query, params: dict, per_page: int) -> Results:
     params = {**params, "match": query.websearch()}
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     db.session.execute(text("SET LOCAL enable_indexscan = off"))
-    ranked = db.session.execute(_PG_RANKED, params).all()
+    ranked = db.session.execute(text(_PG_RANKED.format(tags=_tag_filter("p", len(query.tags)))), params).all()
     db.session.execute(text("SET LOCAL enable_seqscan = on"))
     db.session.execute(text("SET LOCAL enable_indexscan = on"))
     ids = [page_id for page_id, _rank in ranked[:per_page]]
@@ -176,3 +219,24 @@ def _postgresql(query: Query, params: dict, per_page: int) -> Results:
     hits = [Hit(details[i].title, snippet(details[i].body, query.highlight_terms), details[i].created_at)
             for i in ids if i in details]
     return Results(query, hits, len(ranked) > per_page)
+
+
+# --- Issue 20: the opening words of pages, for lists of pages (a tag's pages) ------------------
+
+_SQLITE_EXCERPTS = text("""
+    SELECT pages.title, search_index.body FROM pages JOIN search_index ON search_index.rowid = pages.id
+    WHERE pages.title IN :titles AND pages.deleted = 0
+""").bindparams(bindparam("titles", expanding=True))
+_PG_EXCERPTS = text("""
+    SELECT pages.title, search_index.body FROM pages JOIN search_index ON search_index.page_id = pages.id
+    WHERE pages.title IN :titles AND NOT pages.deleted
+""").bindparams(bindparam("titles", expanding=True))
+
+
+def excerpts(titles: list[str], width: int = 200) -> dict[str, str]:
+    """{title: HTML of the page's opening words} for these live pages, from the search index's
+    text (one query): escaped, no markup (wiki.core.searchtext.snippet)."""
+    if not titles:
+        return {}
+    statement = _SQLITE_EXCERPTS if _sqlite() else _PG_EXCERPTS
+    return {title: snippet(body, (), width) for title, body in db.session.execute(statement, {"titles": titles})}

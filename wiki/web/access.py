@@ -125,6 +125,11 @@ RULES: dict[str, str | dict[str, str]] = {
     "discussion.history": "read",
     "discussion.hide": "admin",
     "discussion.lock": "admin",
+    # issue 20: tags are read like the pages that name them
+    "tags.all_tags": "read",
+    "tags.tag": "read",
+    "api.list_tags": "read",
+    "api.tag_pages": "read",
 }
 
 # Endpoints whose POST carries text the user typed: a refusal must come back in the form

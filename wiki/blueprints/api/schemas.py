@@ -50,7 +50,8 @@ class DiffQuery(Strict):
 
 
 class SearchQuery(Strict):
-    q: Annotated[str, Field(min_length=1, max_length=500, description='Words, "phrases", -word, in:prefix/')]
+    q: Annotated[str, Field(min_length=1, max_length=500, description='Words, "phrases", -word, in:prefix/, tag:name (only pages with the tag; '
+                                                                 'tags alone list their pages)')]
     prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this")] = ""
     limit: Annotated[int, Field(default=20, ge=1, le=50, description="Results per page")] = 20
     cursor: Cursor = None
@@ -115,6 +116,7 @@ class PageList(Out):
 class Page(Out):
     title: str
     display_title: str = Field(description="What readers see as its title: the title: setting or the opening # heading; \"\" when it sets none")
+    tags: list[str] = Field(description="The page's tags (its tags: front matter, normalised), in the order written")
     revision: int = Field(description="The current revision's number; send it back as `base_revision`")
     etag: str = Field(description="The current revision's ETag, for If-Match")
     source: str
@@ -241,3 +243,32 @@ class EditConflict(Out):
     yours: str
     text_with_markers: str
     conflicts: list[ConflictRegion]
+
+
+# --- Issue 20: tags ---
+
+class TagListQuery(Strict):
+    limit: Annotated[int, Field(default=100, ge=1, le=500, description="Tags per page")] = 100
+    cursor: Cursor = None
+
+
+class TagPagesQuery(Strict):
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
+class TagCount(Out):
+    tag: str = Field(description="The tag, normalised (lower case, `-` for spaces)")
+    pages: int = Field(description="How many live pages have it")
+
+
+class TagList(Out):
+    items: list[TagCount] = Field(description="Tags in alphabetical order")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+
+
+class TagPages(Out):
+    tag: str = Field(description="The tag, normalised")
+    pages: int = Field(description="How many live pages have it")
+    items: list[PageSummary] = Field(description="Its pages in title order")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")

@@ -16,8 +16,10 @@ from wiki.services import changes as change_service
 from wiki.services import links as link_service
 from wiki.services import pages as page_service
 from wiki.services import search as search_service
+from wiki.services import tags as tag_service
 from wiki.services import users as user_service
-from wiki.services.errors import EditConflict, InvalidInput, StaleRevision
+from wiki.core.tags import new_problems
+from wiki.services.errors import EditConflict, InvalidInput, NotFound, StaleRevision
 from wiki.web import apiauth, ratelimit
 from wiki.web.lookup import find
 
@@ -70,7 +72,9 @@ def live(raw_title: str):
 
 def _page(page, revision=None) -> s.Page:
     revision = revision or page.current_revision
-    return s.Page(title=page.title, display_title=revision.display_title or "", revision=revision.number, etag=etag(page.id, revision.number),
+    return s.Page(title=page.title, display_title=revision.display_title or "",
+                  tags=list(tag_service.tags_of(revision.source)),  # from the source, like the page view
+                  revision=revision.number, etag=etag(page.id, revision.number),
                   source=revision.source, html=revision.html, updated_at=revision.created_at,
                   author=revision.author.username if revision.author else None, summary=revision.summary,
                   minor=revision.minor)
@@ -115,11 +119,14 @@ def session():
 def list_pages(query: s.PageListQuery):
     after = cursors.decode(query.cursor, (str,))[0] if query.cursor else None
     rows, more = page_service.list_pages(query.prefix, after, query.limit)
-    items = [s.PageSummary(title=p.title, display_title=p.current_revision.display_title or "",
-                           revision=p.current_revision.number,
-                           updated_at=p.current_revision.created_at, author=_author(p.current_revision),
-                           is_redirect=redirect_target(p.current_revision.source) is not None) for p in rows]
-    return answer(s.PageList(items=items, next_cursor=cursors.encode([rows[-1].title_key]) if more else None))
+    return answer(s.PageList(items=_summaries(rows), next_cursor=cursors.encode([rows[-1].title_key]) if more else None))
+
+
+def _summaries(rows) -> list[s.PageSummary]:
+    return [s.PageSummary(title=p.title, display_title=p.current_revision.display_title or "",
+                          revision=p.current_revision.number,
+                          updated_at=p.current_revision.created_at, author=_author(p.current_revision),
+                          is_redirect=redirect_target(p.current_revision.source) is not None) for p in rows]
 
 
 @bp.post(f"{V1}/pages")
@@ -205,6 +212,11 @@ def _save(title: Title, text: str, summary: str, minor: bool, base: int):
     ratelimit.check_and_hit("SAVES_PER_USER", str(current_user.id))
     max_bytes = current_app.config["MAX_PAGE_BYTES"]
     text = text.replace("\r\n", "\n")
+    current = page_service.find_page(title)
+    # issue 20: tags that break the rules are refused as in the editor (a tags: line that was
+    # already there is not the writer's doing)
+    if problems := new_problems(text, current.current_revision.source if current else ""):
+        raise InvalidInput("Tags: " + " ".join(problems) + " Nothing was saved.", field="body")
     try:
         edit = page_service.Edit.make(title, text, summary, max_bytes=max_bytes, base_revision=base, minor=minor)
         return page_service.save_edit(edit, current_user._get_current_object(), max_bytes=max_bytes)
@@ -303,6 +315,34 @@ def changes(query: s.ChangesQuery):
     items = [s.Change(title=r.page.title, revision=r.number, created_at=r.created_at, author=_author(r),
                       summary=r.summary, minor=r.minor, size_change=r.size - r.parent_size) for r in rows]
     return answer(s.Changes(items=items, next_cursor=cursors.encode([number + 1]) if more else None))
+
+
+@bp.get(f"{V1}/tags")
+@operation("List tags", "tags", {200: Response(s.TagList, "Tags in alphabetical order, with their page counts")},
+           query=s.TagListQuery)
+def list_tags(query: s.TagListQuery):
+    after = cursors.decode(query.cursor, (str,))[0] if query.cursor else None
+    window = tag_service.list_tags(after, query.limit)
+    items = [s.TagCount(tag=entry.tag, pages=entry.pages) for entry in window.tags]
+    return answer(s.TagList(items=items, next_cursor=cursors.encode([window.next_after]) if window.next_after else None))
+
+
+@bp.get(f"{V1}/tags/<tag>")
+@operation("A tag's pages", "tags", {200: Response(s.TagPages, "The live pages having the tag, in title order")},
+           query=s.TagPagesQuery,
+           description="The tag may be written in any spelling (`Redis` is `redis`); 404 when no live page has it.")
+def tag_pages(tag, query: s.TagPagesQuery):
+    try:
+        name = tag_service.parse_tag(tag)
+    except NotFound as error:
+        abort(404, description=str(error))
+    after = cursors.decode(query.cursor, (str,))[0] if query.cursor else None
+    try:
+        rows, more = tag_service.tagged_pages(name, after, query.limit)
+    except NotFound as error:
+        abort(404, description=str(error))
+    return answer(s.TagPages(tag=name, pages=tag_service.count_pages(name), items=_summaries(rows),
+                             next_cursor=cursors.encode([rows[-1].title_key]) if more else None))
 
 
 @bp.after_request

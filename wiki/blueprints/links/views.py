@@ -2,7 +2,8 @@
 from flask import Blueprint, abort, render_template, request, url_for
 
 from wiki.web.lookup import load
-from wiki.services import links
+from wiki.services import links, tags
+from wiki.services.errors import NotFound
 from wiki.web.common import canonical_redirect
 
 bp = Blueprint("links", __name__)
@@ -20,9 +21,21 @@ def backlinks(title):
 
 @bp.get("/-/pages")
 def all_pages():
-    window = links.list_titles(*_window_args())
-    return render_template("links/pages.html", root=links.page_index(window.titles), window=window,
-                           **_window_urls("links.all_pages", window))
+    tag = _tag_arg()
+    window = tags.tagged_titles(tag, *_window_args()) if tag else links.list_titles(*_window_args())
+    return render_template("links/pages.html", root=links.page_index(window.titles), window=window, tag=tag,
+                           **_window_urls("links.all_pages", window, tag=tag))
+
+
+def _tag_arg() -> str | None:
+    """?tag= of All pages, normalised (issue 20); 400 saying why for a value no tag can be."""
+    raw = request.args.get("tag", "")
+    if not raw.strip():
+        return None
+    try:
+        return tags.parse_tag(raw)
+    except NotFound as error:
+        abort(400, description=str(error))
 
 
 @bp.get("/-/wanted")
@@ -45,12 +58,15 @@ def _window_args() -> tuple[str, str | None, str | None]:
     return values[0] or "", values[1], values[2]
 
 
-def _window_urls(endpoint: str, window: links.TitleWindow) -> dict:
+def _window_urls(endpoint: str, window: links.TitleWindow, tag: str | None = None) -> dict:
     prefix = {"prefix": request.args["prefix"]} if request.args.get("prefix") else {}
+    if tag:
+        prefix["tag"] = tag
     return {
         "prefix": request.args.get("prefix", ""),
         "next_url": url_for(endpoint, after=window.next_after, **prefix) if window.next_after else None,
         "previous_url": (url_for(endpoint, before=window.previous_before, **prefix)
                          if window.previous_before else None),
         "first_url": url_for(endpoint, **prefix) if request.args.get("after") or request.args.get("before") else None,
+        "tagged": {"tag": tag} if tag else {},
     }

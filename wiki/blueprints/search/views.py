@@ -14,15 +14,20 @@ PER_PAGE = 20
 def search():
     raw = request.args.get("q", "")
     prefix = request.args.get("in", "")[:255]
+    tag = request.args.get("tag", "")[:200]  # issue 20: the form's tag filter, beside tag: in the query
     number = int_arg("page", 1) or 1
-    results = search_service.search(raw, prefix, number, PER_PAGE) if raw.strip() else None
-    # issue 16: comments are a results section of their own, on the first page of results
-    comments = discussion_index.search(raw, prefix) if raw.strip() and number == 1 else []
+    asked = bool(raw.strip() or tag.strip())
+    results = search_service.search(raw, prefix, number, PER_PAGE, tags=[tag]) if asked else None
+    # issue 16: comments are a results section of their own, on the first page of results;
+    # tag filters narrow pages, which comments do not have
+    filtered = results is not None and results.query.tags
+    comments = discussion_index.search(raw, prefix) if raw.strip() and number == 1 and not filtered else []
     # "Go to page" for an exact title, or an offer to create it.
-    candidate = raw.strip()[:300]
+    candidate = raw.strip()[:300] if not filtered else ""
     title = parse_title(candidate) if candidate else None
     exact = page_service.find_page(title) if title else None
     creatable = title.display if title and not exact else None
-    return render_template("search/results.html", q=raw, prefix=prefix, results=results,
+    filters = {key: value for key, value in (("in", prefix), ("tag", tag)) if value}  # kept by the pager
+    return render_template("search/results.html", q=raw, prefix=prefix, tag=tag, filters=filters, results=results,
                            page_number=number, exact=exact, creatable=creatable, per_page=PER_PAGE,
                            comments=comments)
