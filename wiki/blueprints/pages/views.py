@@ -10,7 +10,7 @@ from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, completion, discussions, moves, rendering
+from wiki.services import admin, completion, discussions, moves, rendering, review
 from wiki.core.discussions import with_counts
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
@@ -49,13 +49,15 @@ def view(title):
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
     version = discussions.version(page.id)  # issue 16: its counts change without a new revision
+    review_state = review.page_state(page.id)  # issue 20: the banner changes with time, not revisions
     if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
-                                          version)) is not None:
+                                          version, review.view_key(review_state))) is not None:
         return unchanged
     talk = discussions.summary(page, version)
     content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
-                           redirected_from=redirected_from, discussion=talk, content=content)
+                           redirected_from=redirected_from, discussion=talk, content=content,
+                           review_state=review_state)
 
 
 @bp.get("/-/new")
