@@ -70,6 +70,8 @@ def test_the_cached_anonymous_view_shows_the_banner_once_due(app, client, people
     make_page("Caching", REVIEWED, author=people[0])
     first = app.test_client().get("/wiki/Caching")  # no cookie: FastPageViews' door
     etag = first.headers["ETag"]
+    cache = app.extensions["nexus.caching"].pages
+    assert len(cache.entries) == 1  # the view's validator is the key the fast door computes
     again = app.test_client().get("/wiki/Caching")  # from the page cache
     assert again.headers["ETag"] == etag and "Needs review" not in again.get_data(as_text=True)
     assert app.test_client().get("/wiki/Caching", headers={"If-None-Match": etag}).status_code == 304
@@ -77,7 +79,8 @@ def test_the_cached_anonymous_view_shows_the_banner_once_due(app, client, people
     due = app.test_client().get("/wiki/Caching", headers={"If-None-Match": etag})
     assert due.status_code == 200 and due.headers["ETag"] != etag
     assert "Needs review" in due.get_data(as_text=True)
-    assert "Needs review" in app.test_client().get("/wiki/Caching").get_data(as_text=True)  # cached again
+    assert "Needs review" in app.test_client().get("/wiki/Caching").get_data(as_text=True)
+    assert len(cache.entries) == 2  # kept under the new key, served from it again
 
 
 def test_a_logged_in_view_gets_a_new_validator_when_due(app, people, make_page):
@@ -281,3 +284,25 @@ def test_the_review_list_runs_the_same_statements_for_many_due_pages(app, client
         text = client.get("/-/review").get_data(as_text=True)
     assert "owner23" in text
     assert many[0] == few[0]
+
+
+def test_the_preview_says_what_is_wrong_before_the_save(app, people):
+    client = client_for(app, "alice")
+    token = csrf_token(client, "/wiki/Caching/-/edit")
+    response = client.post("/wiki/Caching/-/preview", data={"body": "---\nreview: -5 days\n---\nText.\n",
+                                                             "csrf_token": token})
+    assert response.status_code == 200
+    assert "Review settings: Front matter: A review interval must be at least one day" in response.get_data(as_text=True)
+    fine = client.post("/wiki/Caching/-/preview", data={"body": "---\nreview: 5 days\n---\nText.\n", "csrf_token": token})
+    assert "Review settings" not in fine.get_data(as_text=True)
+
+
+def test_flask_rerender_gives_pages_saved_before_review_dates_their_schedules(app, runner, people, make_page):
+    make_page("Caching", REVIEWED, author=people[0])
+    with app.app_context():
+        db.session.execute(PageReview.__table__.delete())  # as if saved before migration 0016
+        db.session.commit()
+    result = runner.invoke(args=["rerender"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(PageReview.interval_days)) == 30

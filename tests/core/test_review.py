@@ -89,3 +89,17 @@ def test_phrases():
     assert [interval_phrase(d) for d in (1, 7, 14, 28, 30, 60, 90, 180, 365, 730)] == [
         "1 day", "1 week", "2 weeks", "4 weeks", "30 days", "2 months", "3 months", "6 months", "1 year", "2 years"]
     assert [days_phrase(d) for d in (0, 1, 12)] == ["today", "1 day", "12 days"]
+
+
+def test_the_starter_hub_schedules_reviews_without_problems():
+    from pathlib import Path
+
+    hub = Path(__file__).resolve().parents[2] / "content" / "hub"
+    scheduled = {}
+    for path in hub.rglob("*.md"):
+        settings = parse_review(path.read_text("utf-8"), slugify_heading)
+        assert settings.problems == (), path
+        if settings.page is not None:
+            scheduled[path.relative_to(hub).as_posix()] = settings.page.days
+    assert scheduled["best-practices/security-basics.md"] == 180 and len(scheduled) >= 3
+    assert all(setting is not None for setting in scheduled.values())

@@ -1,6 +1,7 @@
 """Page views: read, edit, raw source. Thin: parse the request, call a service, render."""
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request
 from flask_login import current_user
+from markupsafe import escape
 
 from wiki.web import caching, outages
 from wiki.core.markup import slugify_heading
@@ -149,7 +150,7 @@ def edit(title):
             return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number),
-                               preview=rendering.render_preview(display, form.body_text()))
+                               preview=_review_note(form.body_text()) + rendering.render_preview(display, form.body_text()))
     base = int(form.base_revision.data)
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
@@ -272,7 +273,16 @@ def preview(title):
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
     except BodyTooLarge as error:
         abort(413, description=str(error))
-    return Response(rendering.render_preview(display, body), mimetype="text/html")
+    return Response(_review_note(body) + rendering.render_preview(display, body), mimetype="text/html")
+
+
+def _review_note(body: str) -> str:
+    """Issue 20: what is wrong with the text's review settings, said in the preview before a
+    save refuses them ("" when nothing is)."""
+    problems = review.problems_of(body)
+    if not problems:
+        return ""
+    return f'<p class="notice review-problem" role="alert">{escape("Review settings: " + " ".join(problems))}</p>'
 
 
 @bp.get("/-/complete")
