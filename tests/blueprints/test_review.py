@@ -306,3 +306,12 @@ def test_flask_rerender_gives_pages_saved_before_review_dates_their_schedules(ap
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(PageReview.interval_days)) == 30
+
+
+def test_due_soon_lists_what_falls_due_in_two_weeks(app, client, people, make_page):
+    make_page("Soon", "---\nreview: 10 days\n---\nA\n", author=people[0])
+    make_page("Later", "---\nreview: 60 days\n---\nB\n", author=people[0])
+    age(app, "Soon", 5)
+    text = client.get("/-/review?soon=1").get_data(as_text=True)
+    assert "Soon" in text and "Later" not in text and "Due on" in text
+    assert "Nothing is due for review" in client.get("/-/review").get_data(as_text=True)

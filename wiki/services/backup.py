@@ -32,7 +32,6 @@ from wiki.core.backupformat import (
     revision_file,
     sha256_hex,
 )
-from wiki.core.backupreview import REVIEW_FILE
 from wiki.extensions import db
 from wiki.core.markup import display_title, extract_headings
 from wiki.core.markup.redirects import redirect_target
@@ -41,7 +40,7 @@ from wiki.models import (
     ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
     Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import rendering, review, search
+from wiki.services import rendering, reviewbackup, search
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -118,7 +117,7 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
     for page_id, page in state.items():
         (target / folders[page_id] / PAGE_FILE).write_bytes(dump_json(page))
     threads, comments = _export_discussions(target, folders)
-    _export_reviews(target, folders)
+    reviewbackup.export_reviews(target, folders)  # issue 20: review.json
 
     users = []
     # Mail addresses are private (issue 15): like password hashes, only when asked for.
@@ -184,19 +183,6 @@ def _export_discussions(target: Path, folders: dict[int, str]) -> tuple[int, int
     return sum(map(len, pages.values())), sum(len(t["comments"]) for ts in pages.values() for t in ts)
 
 
-def _export_reviews(target: Path, folders: dict[int, str]) -> None:
-    """Each page's review dates (issue 20) as its folder's review.json: when its clocks started
-    and its verifications (the settings themselves are in the source)."""
-    for page_id, state in review.export_state().items():
-        if page_id not in folders:
-            continue  # a page made after the page list was read
-        (target / folders[page_id] / REVIEW_FILE).write_bytes(dump_json({
-            "started_at": format_time(state["started_at"]) if state["started_at"] else None,
-            "sections": [{"anchor": s["anchor"], "started_at": format_time(s["started_at"])} for s in state["sections"]],
-            "events": [{"by": e["by"], "at": format_time(e["at"]), "section": e["section"], "heading": e["heading"]}
-                       for e in state["events"]]}))
-
-
 # --- Import ----------------------------------------------------------------------------------
 
 def load_export(source: Path) -> Export:
@@ -230,7 +216,7 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
             filebackup.restore_files(files, users)
         _render_and_index(pages, step)
         _write_discussions(export, pages, users)
-        _write_reviews(export, pages, users)
+        reviewbackup.write_reviews(export, pages, users)  # issue 20
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -427,11 +413,3 @@ def _write_discussions(export: Export, imported: list[_Imported], users: dict[st
                 discussion_index.index_comment(comment)
     db.session.flush()
 
-
-def _write_reviews(export: Export, imported: list[_Imported], users: dict[str, User]) -> None:
-    """Review schedules from each current source, with the clocks' starts and the verifications
-    of review.json (issue 20); a page without that file starts its clocks at its creation."""
-    ids = {key: user.id for key, user in users.items()}
-    for record, item in zip(export.pages, imported):
-        review.import_state(item.page, item.current.source, record.review, ids)
-    db.session.flush()

@@ -62,7 +62,7 @@ def check_edit(body: str, previous: str | None) -> None:
                            field="body")
 
 
-def _first_due(row: PageReview, sections: list[SectionReview]) -> datetime | None:
+def first_due(row: PageReview, sections: list[SectionReview]) -> datetime | None:
     dates = [s.due_at for s in sections] + ([row.due_at] if row.due_at is not None else [])
     return min(dates) if dates else None
 
@@ -114,7 +114,7 @@ def sync_page(page: Page, source: str, now: datetime | None = None) -> None:
     for gone in existing.values():
         db.session.delete(gone)
         changed = True
-    row.first_due_at = _first_due(row, kept)
+    row.first_due_at = first_due(row, kept)
     if not created and (changed or before != (row.interval_days, row.owner_id, row.due_at, row.problem)):
         row.version += 1
 
@@ -143,7 +143,7 @@ def verify(page: Page, actor: User, anchor: str | None = None, now: datetime | N
     for section in targets:
         section.verified_at, section.verified_by_id = now, actor.id
         section.due_at = core.due_at(section.started_at, now, section.interval_days)
-    row.first_due_at = _first_due(row, sections)
+    row.first_due_at = first_due(row, sections)
     row.version += 1
     heading = targets[0].heading if anchor else ""
     db.session.add(PageEvent(page_id=page.id, kind="verify", title=page.title, actor_id=actor.id,
@@ -353,52 +353,3 @@ def _review_due(job: Job, settings: jobs.Settings) -> None:
                 row.notified_due_at = row.due_at
             jobs.extend(job, settings, cursor=batch[-1].page_id, done=len(batch))
             jobs.commit()
-
-
-# --- Backups ---------------------------------------------------------------------------
-
-def export_state() -> dict[int, dict]:
-    """Per page id: its review dates and verification events, for ``review.json``."""
-    names = dict(db.session.execute(select(User.id, User.username)).all())
-    state: dict[int, dict] = {}
-    for row in db.session.scalars(select(PageReview)):
-        state.setdefault(row.page_id, {"started_at": None, "sections": [], "events": []})["started_at"] = row.started_at
-    for section in db.session.scalars(select(SectionReview).order_by(SectionReview.page_id, SectionReview.anchor)):
-        state.setdefault(section.page_id, {"started_at": None, "sections": [], "events": []})["sections"].append(
-            {"anchor": section.anchor, "started_at": section.started_at})
-    for event in db.session.scalars(select(PageEvent).where(PageEvent.kind == "verify")
-                                    .order_by(PageEvent.page_id, PageEvent.created_at, PageEvent.id)):
-        state.setdefault(event.page_id, {"started_at": None, "sections": [], "events": []})["events"].append(
-            {"by": names.get(event.actor_id), "at": event.created_at, "section": event.anchor,
-             "heading": event.reason})
-    return state
-
-
-def import_state(page: Page, source: str, record, users: dict[str, int]) -> None:
-    """Restore one imported page's schedules from its source and ``record`` (a
-    wiki.core.backupreview.ReviewRecord, or None): start dates, verifications and their events."""
-    started = page.created_at
-    sync_page(page, source, now=record.started_at if record and record.started_at else started)
-    if record is None:
-        return
-    row = db.session.get(PageReview, page.id)
-    sections = {s.anchor: s for s in db.session.scalars(select(SectionReview).where(SectionReview.page_id == page.id))}
-    for item in record.sections:
-        if item.anchor in sections:
-            sections[item.anchor].started_at = item.started_at
-    for event in record.events:
-        actor = users.get(event.by.casefold()) if event.by else None
-        db.session.add(PageEvent(page_id=page.id, kind="verify", title=page.title, actor_id=actor,
-                                 reason=event.heading[:300], anchor=event.section, created_at=event.at))
-        targets = ([sections[event.section]] if event.section in sections else []) if event.section \
-            else list(sections.values())
-        if not event.section and row is not None:
-            row.verified_at, row.verified_by_id = event.at, actor
-        for section in targets:
-            section.verified_at, section.verified_by_id = event.at, actor
-    if row is not None:
-        if row.interval_days is not None:
-            row.due_at = core.due_at(row.started_at, row.verified_at, row.interval_days)
-        for section in sections.values():
-            section.due_at = core.due_at(section.started_at, section.verified_at, section.interval_days)
-        row.first_due_at = _first_due(row, list(sections.values()))
