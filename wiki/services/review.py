@@ -183,10 +183,6 @@ class PageState:
     def due(self) -> bool:
         return self.overdue >= 0
 
-    @property
-    def due_soon(self) -> bool:
-        return self.due_at is not None and not self.due and self.due_at - timedelta(days=SOON_DAYS) <= utcnow()
-
 
 NO_REVIEW_KEY = "r0"
 
