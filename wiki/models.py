@@ -554,3 +554,57 @@ class PageTag(db.Model):
 
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+# --- Issue 20: review dates (wiki.core.review, wiki.services.review) --------------------------
+
+
+class PageReview(db.Model):
+    """A page's review schedule, from its source (front matter ``review:``/``owner:``) and
+    its sections' review lines, kept per page id so it follows renames. ``first_due_at`` is
+    the earliest due date of the page and its sections: part of the page view's validator
+    (with ``version``, bumped by every change), so a cached view shows the banner once due."""
+
+    __tablename__ = "page_reviews"
+    __table_args__ = (Index("ix_page_reviews_due_at", "due_at"), Index("ix_page_reviews_first_due_at", "first_due_at"))
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
+    interval_days: Mapped[int | None]  # None: no page-level review (only sections, or a problem)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # the clock's start
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the due date last told of
+    problem: Mapped[str] = mapped_column(String(500), default="")  # settings that could not be used
+    version: Mapped[int] = mapped_column(default=1)
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+
+class SectionReview(db.Model):
+    """One section's review schedule (its heading id ``anchor``), like PageReview's."""
+
+    __tablename__ = "section_reviews"
+    __table_args__ = (UniqueConstraint("page_id", "anchor", name="uq_section_reviews_page_anchor"),
+                      Index("ix_section_reviews_due_at", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    anchor: Mapped[str] = mapped_column(String(255))
+    heading: Mapped[str] = mapped_column(String(255), default="")
+    interval_days: Mapped[int]
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+
+# A "Mark verified" is a page event (kind "verify", shown in history and recent changes); for a
+# section, its heading id (the heading's text goes in ``reason``). NULL for every other event.
+PageEvent.anchor = db.Column("anchor", String(255), nullable=True)

@@ -8,6 +8,7 @@ before anything is written. docs/backup.md describes the format for people.
     DIR/pages/000001-home/page.json            title, state, revisions' metadata
     DIR/pages/000001-home/revisions/000001.md  the exact source of revision 1 (UTF-8)
     DIR/pages/000001-home/discussion.json      its discussion, if it has one (issue 16)
+    DIR/pages/000001-home/review.json          its review dates, if it has any (issue 20)
 """
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class PageRecord:
     current: int  # number of the current revision
     revisions: tuple[RevisionRecord, ...]
     discussion: "DiscussionRecord | None" = None  # wiki.core.backupdiscussions
+    review: "ReviewRecord | None" = None  # wiki.core.backupreview (issue 20)
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,14 @@ def _page(root: Path, folder: Path, known_users: set[str]) -> PageRecord:
 
         at = _rel(root, folder / DISCUSSION_FILE)
         discussion = read_discussion(at, _load_json(folder / DISCUSSION_FILE, at), known_users, len(revisions))
+    review = None
+    if (folder / "review.json").exists():
+        from wiki.core.backupreview import REVIEW_FILE, read_review  # it builds on this module
+
+        at = _rel(root, folder / REVIEW_FILE)
+        review = read_review(at, _load_json(folder / REVIEW_FILE, at), known_users)
     return PageRecord(title, _time(data, "created_at", where), deleted, protection, current, tuple(revisions),
-                      discussion)
+                      discussion, review)
 
 
 def _revision(root, folder, where, index, entry, known_users) -> RevisionRecord:

@@ -58,6 +58,7 @@ def describe(event: Event) -> str:
         "thread": f"{who} started a discussion of {title}",
         "reply": f"{who} replied in a discussion of {title}",
         "comment-mention": f"{who} mentioned you in the discussion of {title}",
+        "review": f"{title} needs review",  # issue 20: no actor; the summary says since when
     }.get(event.kind, f"{who} changed {title}")
     if event.summary:
         label = "reason" if event.kind == "delete" else None

@@ -31,6 +31,7 @@ from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
 from wiki.services import files  # noqa: F401 - registers the file job handlers (variants, re-rendering)
 from wiki.services import availability, jobs, notifications  # notifications: its job handlers too
+from wiki.services import review  # issue 20: its job handler and its daily tick
 
 EXTENSION = "nexus.jobqueue"
 log = logging.getLogger("nexus.jobs")
@@ -97,6 +98,12 @@ class Queue:
             except Exception as error:  # noqa: BLE001 - the database is down, or a bug: say so, go on
                 db.session.rollback()
                 log.warning("Periodic mail work failed (%s); trying again at the next sweep.", _reason(error),
+                            exc_info=None if availability.unavailable(error) else error)
+            try:
+                review.tick()  # issue 20: tell owners and watchers of pages that fell due, once a day
+            except Exception as error:  # noqa: BLE001 - as above
+                db.session.rollback()
+                log.warning("Periodic review work failed (%s); trying again at the next sweep.", _reason(error),
                             exc_info=None if availability.unavailable(error) else error)
             finally:
                 db.session.remove()

@@ -40,7 +40,7 @@ from wiki.models import (
     ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
     PageTag, Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import rendering, search, tags
+from wiki.services import rendering, reviewbackup, search, tags
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -117,6 +117,7 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
     for page_id, page in state.items():
         (target / folders[page_id] / PAGE_FILE).write_bytes(dump_json(page))
     threads, comments = _export_discussions(target, folders)
+    reviewbackup.export_reviews(target, folders)  # issue 20: review.json
 
     users = []
     # Mail addresses are private (issue 15): like password hashes, only when asked for.
@@ -215,6 +216,7 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
             filebackup.restore_files(files, users)
         _render_and_index(pages, step)
         _write_discussions(export, pages, users)
+        reviewbackup.write_reviews(export, pages, users)  # issue 20
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -414,3 +416,4 @@ def _write_discussions(export: Export, imported: list[_Imported], users: dict[st
                         html=discussions.render_comment(version.body).html, created_at=version.created_at))
                 discussion_index.index_comment(comment)
     db.session.flush()
+

@@ -21,7 +21,7 @@ from wiki.core.markup.rewrite import rewrite_wikilinks
 from wiki.core.titles import InvalidTitle, canonical_key
 from wiki.extensions import db
 from wiki.models import Job, Link, Page, Revision, User
-from wiki.services import jobs, rendering, search, tags
+from wiki.services import jobs, rendering, review, search, tags
 
 RERENDER = "rerender"
 REWRITE_LINKS = "rewrite_links"
@@ -175,6 +175,8 @@ def rerender_everything(batch_size: int = 100) -> tuple[int, int]:
     while batch := list(db.session.scalars(
             select(Page).where(Page.deleted.is_(False), Page.id > after).order_by(Page.id).limit(batch_size))):
         pages += sum(rerender_page(page) for page in batch)
+        for page in batch:  # issue 20: pages saved before review dates get their schedules
+            review.sync_page(page, page.current_revision.source)
         after = batch[-1].id
         db.session.commit()
     old = after = 0

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_source, redirect_target
 from wiki.models import AuditEvent, Link, Page, PageEvent, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search, tags, webhooks
+from wiki.services import availability, fanout, jobs, notifications, rendering, review, search, tags, webhooks
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import write_revision
 from wiki.core.titles import InvalidTitle, Title, canonical_key
@@ -129,6 +129,7 @@ def restore_page(page: Page, actor: User | None) -> None:
     rendering.apply(revision, rendering.render(page.title, revision.source))
     search.index_page(page, revision)
     tags.sync_tags(page, revision.source)
+    review.sync_page(page, revision.source)  # issue 20: owners may have left meanwhile
     fanout.queue_rerender({page.title_key})
     _trace(page, "restore", actor)
     availability.commit(f"the restoration of “{page.title}”", committer=jobs.commit, keep_loaded=False)

@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search, tags, webhooks
+from wiki.services import availability, fanout, jobs, notifications, rendering, review, search, tags, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -144,8 +144,12 @@ def save_edit(edit: Edit, author: User | None, max_bytes: int = DEFAULT_MAX_BYTE
     revision (``merged_with`` says which); overlapping changes raise EditConflict and
     nothing is written. With ``merge=False`` a stale base raises StaleRevision instead.
     An identical body writes nothing and returns ``created=False``. ``max_bytes`` bounds a
-    merged body. The edit was validated when it was made and is not checked again.
+    merged body. The edit was validated when it was made and is not checked again; its review
+    settings (owners must exist) are checked here when it changes them (issue 20).
     """
+    review.check_edit(edit.body, db.session.scalar(
+        select(Revision.source).join(Page, Page.current_revision_id == Revision.id)
+        .where(Page.title_key == edit.title.key)))
     for _ in range(SAVE_ATTEMPTS):
         try:
             return _save_once(edit, author, max_bytes, merge)
@@ -266,6 +270,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
     sync_links(page, rendered)
     search.index_page(page, revision, redirect=redirect)
     tags.sync_tags(page, body, redirect=redirect)  # issue 20: the page's few rows, whatever its history
+    review.sync_page(page, body)  # issue 20: the review schedules its source names
     # Pages linking here are rendered again by a job (wiki.services.fanout), committed with
     # this revision: the save costs the same however many pages link to it.
     if parent is None:  # links to this title turn from red to blue

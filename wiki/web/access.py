@@ -56,6 +56,8 @@ RULES: dict[str, str | dict[str, str]] = {
     "links.all_pages": "read",
     "links.wanted": "read",
     "links.orphans": "read",
+    "review.review_list": "read",  # issue 20: pages due for review
+    "review.verify": "edit",  # "Mark verified": editors, protected pages too (it changes no text)
     "changes.recent": "read",
     "changes.recent_feed": "read",
     "changes.page_feed": "read",
@@ -110,6 +112,8 @@ RULES: dict[str, str | dict[str, str]] = {
     "api.backlinks": "read",
     "api.search": "read",
     "api.changes": "read",
+    "api.review_list": "read",  # issue 20
+    "api.verify": "edit",
     "auth.create_token": "account",
     "auth.revoke_token": "account",
     "admin.webhooks": "admin",

@@ -6,7 +6,8 @@ flashed messages) and changes without a new revision when its links are rendered
 bytes depend on: the revision, a hash of its stored HTML, the page's title, the viewer
 (user id, role, name and a hash of the session's CSRF token), the application version
 (a hash of the code, templates and static files, computed once at start-up) and, for the
-page view, its discussion's version (comment counts change without a new revision). A response
+page view, its discussion's version (comment counts change without a new revision) and its
+review state (wiki.core.review.view_state: the "needs review" banner changes with time). A response
 that carries a flashed message gets no validator and is never answered with 304.
 
 The ETag is weak: a logged-in viewer's page embeds a freshly signed (timestamped) CSRF
@@ -52,7 +53,8 @@ from werkzeug.routing import RequestRedirect
 from wiki.web import access, hosts, inbox, outages
 from wiki.services.availability import unavailable
 from wiki.extensions import db
-from wiki.models import DiscussionState, Page, Revision, User
+from wiki.models import DiscussionState, Page, PageReview, Revision, User, utcnow
+from wiki.core.review import view_state
 from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
 from wiki.web.common import SECURITY_HEADERS, breadcrumb_parents
 from wiki.services import links
@@ -207,10 +209,12 @@ def _answer(etag: str, modified: datetime):
 
 _CURRENT_STATE = (
     select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.number, Revision.html,
-           Revision.toc, Revision.created_at, User.username, DiscussionState.version.label("discussion"))
+           Revision.toc, Revision.created_at, User.username, DiscussionState.version.label("discussion"),
+           PageReview.version.label("review_version"), PageReview.first_due_at)
     .join(Revision, Revision.id == Page.current_revision_id)
     .outerjoin(User, User.id == Revision.author_id)
     .outerjoin(DiscussionState, DiscussionState.page_id == Page.id)  # issue 16: comment counts on the page
+    .outerjoin(PageReview, PageReview.page_id == Page.id)  # issue 20: the review banner, which changes with time
     .where(Page.title_key == bindparam("key"), Page.deleted.is_(False))
 )
 
@@ -236,8 +240,14 @@ def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -
         parents = _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
     etag = _etag_for(app_version, "view", row.id, row.title, row.protection, row.current_revision_id,
                      row.current_revision_id, row.number, row.html, row.toc, row.username or "", "anonymous", None,
-                     row.discussion or 0, parents)
+                     row.discussion or 0, _review_key(row.review_version, row.first_due_at), parents)
     return etag, max(row.created_at, built).replace(microsecond=0)
+
+
+def _review_key(version: int | None, first_due: datetime | None) -> str:
+    """The review banner's part of the validator, as wiki.services.review.view_key makes it:
+    it changes when the page falls due (and once a day after), so no cached view hides it."""
+    return "r0" if version is None else view_state(version, first_due, utcnow())
 
 
 def _cached_page_view():

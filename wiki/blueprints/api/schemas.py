@@ -257,6 +257,16 @@ class TagPagesQuery(Strict):
     cursor: Cursor = None
 
 
+# --- Issue 20: review dates ---
+
+class ReviewQuery(Strict):
+    owner: Annotated[str, Field(max_length=64, description="Only reviews this user owns")] = ""
+    prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only titles starting with this")] = ""
+    soon: Annotated[bool, Field(description="Due within the next two weeks instead of due now")] = False
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
 class TagCount(Out):
     tag: str = Field(description="The tag, normalised (lower case, `-` for spaces)")
     pages: int = Field(description="How many live pages have it")
@@ -272,3 +282,38 @@ class TagPages(Out):
     pages: int = Field(description="How many live pages have it")
     items: list[PageSummary] = Field(description="Its pages in title order")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+class VerifyRequest(Strict):
+    section: Annotated[Annotated[str, Field(min_length=1, max_length=255)] | None,
+                       Field(default=None, description="A section's heading id; none: the page and its sections")] = None
+
+
+class DueReview(Out):
+    title: str
+    section: str | None = Field(description="The section's heading id; null: the whole page")
+    heading: str = Field(description="The section's heading; \"\" for the whole page")
+    due_at: datetime
+    overdue_days: int = Field(description="Whole days since it fell due; -1: not due yet (with soon)")
+    owner: str | None
+    interval_days: int
+    verified_at: datetime | None
+
+
+class DueReviews(Out):
+    items: list[DueReview]
+    next_cursor: str | None
+
+
+class ReviewInfo(Out):
+    interval_days: int | None = Field(description="The page's review interval; null: only its sections have one")
+    owner: str | None
+    due_at: datetime | None
+    due: bool
+    overdue_days: int = Field(description="Whole days since it fell due; -1: not due")
+    verified_at: datetime | None
+    verified_by: str | None
+    due_sections: list[str] = Field(description="Heading ids of the sections due for review")
+    problem: str = Field(description="Review settings of the source that could not be used; \"\" if none")
+
+
+class PageWithReview(Page):
+    review: ReviewInfo | None = Field(default=None, description="The page's review dates; null: it has none")

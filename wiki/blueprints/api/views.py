@@ -1,5 +1,7 @@
 """JSON API views. Thin: the request was validated by its @operation declaration (spec.py);
 call a service, answer a model. Errors are problem documents (wiki.web.errors)."""
+from datetime import datetime, timezone
+
 from flask import Blueprint, abort, current_app, json, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -15,6 +17,7 @@ from wiki.extensions import csrf
 from wiki.services import changes as change_service
 from wiki.services import links as link_service
 from wiki.services import pages as page_service
+from wiki.services import review as review_service
 from wiki.services import search as search_service
 from wiki.services import tags as tag_service
 from wiki.services import users as user_service
@@ -50,6 +53,10 @@ PAGE_LINKS = {
         "path.title": "$response.body#/title", "header.If-Match": "$response.body#/etag"}},
     "PageHistory": {"operationId": "history", "parameters": {"path.title": "$response.body#/title"}},
 }
+
+
+def utcnow_aware() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def answer(model, status: int = 200, headers=None):
@@ -151,11 +158,53 @@ def create_page(body: s.PageCreate):
 
 @bp.get(PAGE)
 @operation("Get a page", "pages",
-           {200: Response(s.Page, "The current revision: source, HTML, number", {"ETag": "The revision's ETag"},
-                          links=PAGE_LINKS)})
+           {200: Response(s.PageWithReview, "The current revision: source, HTML, number; its review dates",
+                          {"ETag": "The revision's ETag"}, links=PAGE_LINKS)})
 def get_page(title):
     page = live(title)
-    return answer(_page(page), 200, {"ETag": etag(page.id, page.current_revision.number)})
+    model = s.PageWithReview(**_page(page).model_dump(), review=_review_info(review_service.page_state(page.id)))
+    return answer(model, 200, {"ETag": etag(page.id, page.current_revision.number)})
+
+
+def _review_info(state) -> s.ReviewInfo | None:
+    if state is None:
+        return None
+    return s.ReviewInfo(interval_days=state.interval_days, owner=state.owner, due_at=state.due_at, due=state.due,
+                        overdue_days=state.overdue, verified_at=state.verified_at, verified_by=state.verified_by,
+                        due_sections=[section.anchor for section in state.sections], problem=state.problem)
+
+
+@bp.get(f"{V1}/review")
+@operation("Due for review", "review", {200: Response(s.DueReviews, "Pages and sections due, most overdue first")},
+           query=s.ReviewQuery,
+           description="The list of /-/review: pages and sections past their review date (or, with `soon`, "
+                       "due within two weeks), filtered by owner and title prefix.")
+def review_list(query: s.ReviewQuery):
+    number = cursors.decode(query.cursor, (int,))[0] if query.cursor else 1
+    if not 1 <= number <= review_service.MAX_PAGE_NUMBER:
+        raise InvalidInput("The cursor is not one this API gave out; start again without it.", field="cursor")
+    owner = review_service.owner_filter(query.owner)
+    now = utcnow_aware()
+    rows, more = review_service.due_items(now, owner=owner, prefix=query.prefix, page_number=number,
+                                          per_page=query.limit, soon=query.soon)
+    items = [s.DueReview(title=r.page.title, section=r.anchor, heading=r.heading, due_at=r.due_at,
+                         overdue_days=r.overdue(now), owner=r.owner, interval_days=r.interval_days,
+                         verified_at=r.verified_at) for r in rows]
+    return answer(s.DueReviews(items=items, next_cursor=cursors.encode([number + 1]) if more else None))
+
+
+@bp.post(f"{PAGE}/-/verify")
+@operation("Mark verified", "review", {200: Response(s.ReviewInfo, "The page's review dates, its clock reset")},
+           body=s.VerifyRequest, errors=WRITE_ERRORS,
+           description="Records that you checked the page (and all its sections), or one `section`: an event in "
+                       "its history, not a revision. Editors, with a write token.")
+def verify(title, body: s.VerifyRequest):
+    page = live(title)
+    try:
+        review_service.verify(page, current_user._get_current_object(), body.section)
+    except NotFound as error:
+        abort(404, description=str(error))
+    return answer(_review_info(review_service.page_state(page.id)))
 
 
 @bp.put(PAGE)

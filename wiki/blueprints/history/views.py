@@ -9,6 +9,7 @@ from wiki.web import caching
 from wiki.web.lookup import int_arg, live_page
 from wiki.services import blame as blame_service
 from wiki.services import pages as page_service
+from wiki.services import review
 from wiki.services.errors import StaleRevision
 from wiki.core.diff.textdiff import diff_texts
 from wiki.web.common import wiki_url
@@ -35,7 +36,7 @@ def history(title):
         abort(404, description=f"The history of “{page.title}” has only {pages} page(s).")
     return render_template(
         "history/history.html", page=page, revisions=revisions, total=total,
-        page_number=number, pages=pages,
+        page_number=number, pages=pages, events=review.events(page.id) if number == 1 else [],
     )
 
 

@@ -1,6 +1,7 @@
 """Page views: read, edit, raw source. Thin: parse the request, call a service, render."""
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request
 from flask_login import current_user
+from markupsafe import escape
 
 from wiki.web import caching, outages
 from wiki.core.markup import slugify_heading
@@ -10,7 +11,7 @@ from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, completion, discussions, moves, rendering
+from wiki.services import admin, completion, discussions, moves, rendering, review
 from wiki.core.discussions import with_counts
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
@@ -49,13 +50,15 @@ def view(title):
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
     version = discussions.version(page.id)  # issue 16: its counts change without a new revision
+    review_state = review.page_state(page.id)  # issue 20: the banner changes with time, not revisions
     if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
-                                          version)) is not None:
+                                          version, review.view_key(review_state))) is not None:
         return unchanged
     talk = discussions.summary(page, version)
     content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
-                           redirected_from=redirected_from, discussion=talk, content=content)
+                           redirected_from=redirected_from, discussion=talk, content=content,
+                           review_state=review_state)
 
 
 @bp.get("/-/new")
@@ -147,7 +150,7 @@ def edit(title):
             return again(str(error), 413)
         return render_template("pages/edit.html", form=form, title=display, page=page,
                                section=section_in(current, number),
-                               preview=rendering.render_preview(display, form.body_text()))
+                               preview=_review_note(form.body_text()) + rendering.render_preview(display, form.body_text()))
     base = int(form.base_revision.data)
     if number and page is None:
         return again(f"“{display}” does not exist any more, so its section cannot be saved.", 404)
@@ -270,7 +273,16 @@ def preview(title):
         page_service.check_size(body, current_app.config["MAX_PAGE_BYTES"])
     except BodyTooLarge as error:
         abort(413, description=str(error))
-    return Response(rendering.render_preview(display, body), mimetype="text/html")
+    return Response(_review_note(body) + rendering.render_preview(display, body), mimetype="text/html")
+
+
+def _review_note(body: str) -> str:
+    """Issue 20: what is wrong with the text's review settings, said in the preview before a
+    save refuses them ("" when nothing is)."""
+    problems = review.problems_of(body)
+    if not problems:
+        return ""
+    return f'<p class="notice review-problem" role="alert">{escape("Review settings: " + " ".join(problems))}</p>'
 
 
 @bp.get("/-/complete")
