@@ -42,6 +42,9 @@ EXPECTED = {
     ("links.all_pages", "GET"): "read",
     ("links.wanted", "GET"): "read",
     ("links.orphans", "GET"): "read",
+    ("links.broken", "GET"): "read",  # issue 20
+    ("admin.dashboard", "GET"): "admin",
+    ("api.broken_links", "GET"): "read",
     ("changes.recent", "GET"): "read",
     ("changes.recent_feed", "GET"): "read",
     ("changes.page_feed", "GET"): "read",

@@ -34,6 +34,9 @@ def mentions(text: str) -> list[str]:
     return seen
 
 
+BROKEN_LINKS = "broken_links"  # issue 20: the weekly link-health notification (no page, no actor)
+
+
 @dataclass(frozen=True)
 class Event:
     """One notification as the mail and the list show it."""
@@ -58,6 +61,7 @@ def describe(event: Event) -> str:
         "thread": f"{who} started a discussion of {title}",
         "reply": f"{who} replied in a discussion of {title}",
         "comment-mention": f"{who} mentioned you in the discussion of {title}",
+        BROKEN_LINKS: "Pages you own or watch have broken links",  # issue 20: the weekly digest
     }.get(event.kind, f"{who} changed {title}")
     if event.summary:
         label = "reason" if event.kind == "delete" else None

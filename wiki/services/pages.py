@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search, webhooks
+from wiki.services import availability, fanout, jobs, linkhealth, notifications, rendering, search, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -264,6 +264,7 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
     if moved != 1:
         raise StaleRevision(None)
     sync_links(page, rendered)
+    linkhealth.sync_broken(page, body, rendered)  # issue 20: its broken links, by line
     search.index_page(page, revision, redirect=redirect)
     # Pages linking here are rendered again by a job (wiki.services.fanout), committed with
     # this revision: the save costs the same however many pages link to it.

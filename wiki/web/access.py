@@ -56,6 +56,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "links.all_pages": "read",
     "links.wanted": "read",
     "links.orphans": "read",
+    "links.broken": "read",  # issue 20: link health, for everyone who reads (editors fix)
     "changes.recent": "read",
     "changes.recent_feed": "read",
     "changes.page_feed": "read",
@@ -64,6 +65,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "moves.rename": "edit_page",
     "moves.delete": "edit_page",
     "moves.restore": "admin",
+    "admin.dashboard": "admin",  # issue 20: counts and links
     "admin.users": "admin",
     "admin.set_role": "admin",
     "admin.set_active": "admin",
@@ -109,6 +111,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "api.diff": "read",
     "api.backlinks": "read",
     "api.search": "read",
+    "api.broken_links": "read",  # issue 20
     "api.changes": "read",
     "auth.create_token": "account",
     "auth.revoke_token": "account",
