@@ -19,7 +19,7 @@ from wiki.core import notices
 from wiki.core.files import FileRefused, check_name
 from wiki.core.frontmatter import parse_front_matter
 from wiki.core.mail import Link as MailLink, Mail
-from wiki.core.markup import Rendered
+from wiki.core.markup import Rendered, slugify_heading
 from wiki.core.titles import InvalidTitle, canonical_key, normalize_title
 from wiki.extensions import db
 from wiki.models import BrokenLink, Job, Notification, Page, Revision, User, Watch, utcnow
@@ -51,9 +51,10 @@ def broken_rows(page: Page, source: str, rendered: Rendered, resolver: Resolver)
         except InvalidTitle:
             title, key = link.target.strip()[:255], None
         section = link.section[:255] if link.section else None
-        if (key or title, section) in seen:
+        once = ("page", key or title, slugify_heading(section) if section else None)  # as the renderer compares
+        if once in seen:
             continue
-        seen.add((key or title, section))
+        seen.add(once)
         state = resolver(link.target, link.section)
         if not state.exists:
             kind, suggestion = "page", None
@@ -70,9 +71,9 @@ def broken_rows(page: Page, source: str, rendered: Rendered, resolver: Resolver)
         except FileRefused:
             name = ref.name
         owner = ref.page or page.title
-        if (owner, name.casefold()) in seen or files(ref.page, ref.name).exists:
+        if ("file", owner, name.casefold()) in seen or files(ref.page, ref.name).exists:
             continue
-        seen.add((owner, name.casefold()))
+        seen.add(("file", owner, name.casefold()))
         rows += _located(page, source, rules.file_link_lines(source, name), "file", owner[:255], name[:255], None)
     return rows
 
