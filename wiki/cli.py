@@ -317,14 +317,15 @@ def jobs_worker(threads: int) -> None:
 @click.command("mail-tick")
 @with_appcontext
 def mail_tick() -> None:
-    """Queue the mail that is due now: changes held back by batching, the daily digest, and
-    the notices of pages that fell due for review.
+    """Queue the mail that is due now: changes held back by batching, the daily digest, the
+    notices of pages that fell due for review, and the weekly link-health digest.
 
     Every job worker does this at each sweep; run it from cron only when no worker runs
     (JOBS_QUEUE_URL=immediate)."""
     from wiki.jobqueue import queue_of
-    from wiki.services import notifications, review
+    from wiki.services import linkhealth, notifications, review
 
-    queued = notifications.tick(queue_of(current_app).settings.options[notifications.OPTIONS_KEY])
+    options = queue_of(current_app).settings.options[notifications.OPTIONS_KEY]
+    queued = notifications.tick(options) + linkhealth.tick(options)  # issue 20: the weekly link digest
     queued += review.tick()  # issue 20: pages that fell due for review
     click.echo("Queued: " + (", ".join(queued) if queued else "nothing was due") + ".")

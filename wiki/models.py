@@ -608,3 +608,29 @@ class SectionReview(db.Model):
 # A "Mark verified" is a page event (kind "verify", shown in history and recent changes); for a
 # section, its heading id (the heading's text goes in ``reason``). NULL for every other event.
 PageEvent.anchor = db.Column("anchor", String(255), nullable=True)
+# --- Issue 20: link health ----------------------------------------------------------------
+
+
+class BrokenLink(db.Model):
+    """A link of a page's current revision that its rendering found broken: to a missing page
+    (``kind`` "page"), to a missing section of a live page ("section", with the closest
+    heading as ``suggestion``), or to a missing file ("file": ``target_title`` is the page
+    that should hold it, ``section`` the file's name). Written with the link table on every
+    save and re-rendering (wiki.services.linkhealth), one row per line that shows the link:
+    the list of broken links reads only this table, never a source."""
+
+    __tablename__ = "broken_links"
+    __table_args__ = (
+        Index("ix_broken_links_source_page_id", "source_page_id"),
+        Index("ix_broken_links_kind_source", "kind", "source_page_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # page, section, file
+    target_title: Mapped[str] = mapped_column(String(255))
+    section: Mapped[str | None] = mapped_column(String(255))  # the section, or the file's name
+    line: Mapped[int | None]  # 1-based line of the source; None: no line shows it
+    section_number: Mapped[int | None]  # the innermost section holding the line (pages.edit ?section=)
+    suggestion: Mapped[str | None] = mapped_column(String(255))  # closest existing heading's text
+    suggestion_anchor: Mapped[str | None] = mapped_column(String(255))  # and its id

@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, TEST_DATABASE_URL, _base_config, _migrate, 
 from wiki import create_app
 from wiki.core.backupformat import MANIFEST, InvalidExport, read_export
 from wiki.extensions import db
-from wiki.models import ROLES, DiscussionComment, Link, Page, Revision, User
+from wiki.models import ROLES, BrokenLink, DiscussionComment, Link, Page, Revision, User
 from wiki.services import backup, links, moves, search, users
 from wiki.services import pages as page_service
 from wiki.services.errors import InvalidInput
@@ -105,7 +105,11 @@ def snapshot() -> dict:
     link_rows = set(db.session.execute(
         select(Page.title, Link.target_title, Link.target_key, Link.section).join(Page, Page.id == Link.source_page_id)
     ).all())
-    return {"pages": pages, "users": user_rows, "links": link_rows, "discussions": talk}
+    broken = set(db.session.execute(  # issue 20: import renders every page, so it rebuilds these
+        select(Page.title, BrokenLink.kind, BrokenLink.target_title, BrokenLink.section, BrokenLink.line,
+               BrokenLink.section_number, BrokenLink.suggestion)
+        .join(Page, Page.id == BrokenLink.source_page_id)).all())
+    return {"pages": pages, "users": user_rows, "links": link_rows, "discussions": talk, "broken": broken}
 
 
 @pytest.fixture
@@ -157,6 +161,7 @@ def test_round_trip_keeps_every_revision_and_works_after_import(app, other_app, 
         assert [hit.title for hit in search.search("platypus").hits] == ["New name"]
         assert search.search("wombat").hits == []  # deleted pages are not found
         assert ("Missing page", 1) in links.wanted_pages()
+        assert any(row[1] == "page" and row[2] == "Missing page" for row in after["broken"])  # issue 20
         # discussions: their threads, comments, history, state, and comment search (issue 16)
         from wiki.services import discussion_index
         assert len(after["discussions"]["日本語"][1]) == 1 and after["discussions"]["Home"][0] is True

@@ -44,6 +44,9 @@ EXPECTED = {
     ("links.orphans", "GET"): "read",
     ("review.review_list", "GET"): "read",
     ("review.verify", "POST"): "edit",
+    ("links.broken", "GET"): "read",  # issue 20
+    ("admin.dashboard", "GET"): "admin",
+    ("api.broken_links", "GET"): "read",
     ("changes.recent", "GET"): "read",
     ("changes.recent_feed", "GET"): "read",
     ("changes.page_feed", "GET"): "read",

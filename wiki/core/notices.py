@@ -34,6 +34,9 @@ def mentions(text: str) -> list[str]:
     return seen
 
 
+BROKEN_LINKS = "broken_links"  # issue 20: the weekly link-health notification (no page, no actor)
+
+
 @dataclass(frozen=True)
 class Event:
     """One notification as the mail and the list show it."""
@@ -59,6 +62,7 @@ def describe(event: Event) -> str:
         "reply": f"{who} replied in a discussion of {title}",
         "comment-mention": f"{who} mentioned you in the discussion of {title}",
         "review": f"{title} needs review",  # issue 20: no actor; the summary says since when
+        BROKEN_LINKS: "Pages you own or watch have broken links",  # issue 20: the weekly digest
     }.get(event.kind, f"{who} changed {title}")
     if event.summary:
         label = "reason" if event.kind == "delete" else None

@@ -30,7 +30,7 @@ import redis
 from wiki.extensions import db
 from wiki.services import fanout  # noqa: F401 - registers the fan-out job handlers
 from wiki.services import files  # noqa: F401 - registers the file job handlers (variants, re-rendering)
-from wiki.services import availability, jobs, notifications  # notifications: its job handlers too
+from wiki.services import availability, jobs, linkhealth, notifications  # notifications: its job handlers too
 from wiki.services import review  # issue 20: its job handler and its daily tick
 
 EXTENSION = "nexus.jobqueue"
@@ -94,7 +94,9 @@ class Queue:
         is logged and tried again at the next sweep."""
         with self.app.app_context():
             try:
-                notifications.tick(self.settings.options[notifications.OPTIONS_KEY])
+                options = self.settings.options[notifications.OPTIONS_KEY]
+                notifications.tick(options)
+                linkhealth.tick(options)  # issue 20: the weekly link-health digest
             except Exception as error:  # noqa: BLE001 - the database is down, or a bug: say so, go on
                 db.session.rollback()
                 log.warning("Periodic mail work failed (%s); trying again at the next sweep.", _reason(error),

@@ -139,3 +139,15 @@ def audit_log(page_number: int, per_page: int) -> tuple[list[AuditEvent], bool]:
         .offset((page_number - 1) * per_page).limit(per_page + 1)
     ))
     return rows[:per_page], len(rows) > per_page
+
+
+def user_counts() -> dict[str, int]:
+    """Accounts by role, and the inactive ones (issue 20: the admin dashboard), in one query."""
+    rows = db.session.execute(select(User.role, User.active, func.count()).group_by(User.role, User.active)).all()
+    counts = {"total": 0, "inactive": 0, **dict.fromkeys(ROLES, 0)}
+    for role, active, n in rows:
+        counts["total"] += n
+        counts[role] = counts.get(role, 0) + n
+        if not active:
+            counts["inactive"] += n
+    return counts

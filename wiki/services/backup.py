@@ -37,10 +37,10 @@ from wiki.core.markup import display_title, extract_headings
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.models import (
-    ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
-    PageTag, Revision, User, UserPreferences, utcnow,
+    ROLES, BrokenLink, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link,
+    Page, PageTag, Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import rendering, reviewbackup, search, tags
+from wiki.services import linkhealth, rendering, reviewbackup, search, tags
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -351,18 +351,21 @@ def _render_and_index(imported: list[_Imported], step) -> None:
         if redirect_target(sources[key]) is None:  # a redirect shows no headings
             live[key][1].update((h.id, " ".join(h.text.split())) for h in extract_headings(sources[key]))
     resolver = rendering.PreloadedResolver(live)
-    rows, file_rows = [], []
+    rows, file_rows, broken = [], [], []
     for item in imported:
         result = rendering.render(item.page.title, item.current.source, resolver)
         rendering.apply(item.current, result)
         rows.extend(link_rows(item.page, result))
         file_rows.extend(file_link_rows(item.page, result))
+        broken.extend(linkhealth.broken_rows(item.page, item.current.source, result, resolver))  # issue 20
         step(1)
     db.session.flush()
     if rows:
         db.session.execute(Link.__table__.insert(), rows)
     if file_rows:
         db.session.execute(FileLink.__table__.insert(), file_rows)
+    if broken:
+        db.session.execute(BrokenLink.__table__.insert(), broken)
     for item in imported:
         search.index_page(item.page, item.current)
     # Tags live in the sources: the imported pages' rows, in one statement (issue 20).

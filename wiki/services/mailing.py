@@ -295,3 +295,12 @@ def tick(options: NotifySettings, now: datetime | None = None) -> list[str]:
     db.session.execute(delete(ScheduledRun).where(ScheduledRun.created_at < now - timedelta(days=3)))
     jobs.commit()
     return queued
+
+
+# Issue 20: the weekly link-health digest (wiki.services.linkhealth) sends through these.
+claim_slot = _claim_slot
+page_url = _url
+unsubscribe_url = _unsubscribe_url
+footer = _footer
+recipient = _recipient
+send = _send

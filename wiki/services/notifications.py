@@ -191,6 +191,8 @@ def target_path(item: Notification) -> str:
     """Where opening a notification leads: the change's diff, or the page (under its
     current title when it was renamed since)."""
     title = item.page.title if item.page is not None and not item.page.deleted else item.title
+    if item.kind == notices.BROKEN_LINKS:  # issue 20: the weekly digest, to the list
+        return "/-/links/broken"
     if item.kind in notices.DISCUSSION_KINDS:  # issue 16: to the thread
         return notices.discussion_path(title, item.number)
     if item.kind in ("edit", "mention") and item.number:

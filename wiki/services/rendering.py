@@ -95,6 +95,12 @@ class Resolver:
             self._load({key})
         return self._cache[key]
 
+    def headings_of(self, key: str) -> dict[str, str]:
+        """{heading id: text} of the live page with title key ``key`` ({} if none), from the
+        cache the rendering filled (issue 20: the heading a broken section link meant)."""
+        found = self._lookup(key)
+        return found[1] if found is not None else {}
+
     def __call__(self, target: str, section: str | None) -> LinkTarget:
         if not target:
             return LinkTarget(href="#" + slugify_heading(section or ""))

@@ -58,6 +58,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "links.orphans": "read",
     "review.review_list": "read",  # issue 20: pages due for review
     "review.verify": "edit",  # "Mark verified": editors, protected pages too (it changes no text)
+    "links.broken": "read",  # issue 20: link health, for everyone who reads (editors fix)
     "changes.recent": "read",
     "changes.recent_feed": "read",
     "changes.page_feed": "read",
@@ -66,6 +67,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "moves.rename": "edit_page",
     "moves.delete": "edit_page",
     "moves.restore": "admin",
+    "admin.dashboard": "admin",  # issue 20: counts and links
     "admin.users": "admin",
     "admin.set_role": "admin",
     "admin.set_active": "admin",
@@ -111,6 +113,7 @@ RULES: dict[str, str | dict[str, str]] = {
     "api.diff": "read",
     "api.backlinks": "read",
     "api.search": "read",
+    "api.broken_links": "read",  # issue 20
     "api.changes": "read",
     "api.review_list": "read",  # issue 20
     "api.verify": "edit",

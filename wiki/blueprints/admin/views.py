@@ -6,12 +6,19 @@ from wiki.blueprints.admin.forms import ActiveForm, ConfirmForm, InvitationForm,
 from wiki.web import hosts
 from wiki.web.lookup import int_arg
 from wiki.models import ROLES
-from wiki.services import admin, jobs
+from wiki.services import admin, jobs, linkhealth
 from wiki.services.errors import DomainError
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
 
 AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("")
+def dashboard():
+    """Issue 20: the administration's front page: counts (each one indexed query) and links."""
+    return render_template("admin/dashboard.html", users=admin.user_counts(), jobs=jobs.counts(),
+                           broken=linkhealth.count())
 
 
 @bp.get("/users")

@@ -38,6 +38,16 @@ class PageListQuery(Strict):
     cursor: Cursor = None
 
 
+class BrokenLinksQuery(Strict):
+    """Issue 20: the filters of /-/links/broken."""
+    kind: Annotated[Literal["page", "section", "file"] | None,
+                    Field(default=None, description="Only this kind: a missing `page`, `section` or `file`")] = None
+    prefix: Annotated[str, Field(max_length=MAX_TITLE_LENGTH, description="Only on pages whose title starts with "
+                                 "this (any letter case, `_` for space)")] = ""
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
 class HistoryQuery(Strict):
     limit: Limit = 50
     cursor: Cursor = None
@@ -188,6 +198,24 @@ class Backlink(Out):
 class Backlinks(Out):
     title: str
     items: list[Backlink]
+
+
+class BrokenLink(Out):
+    """Issue 20: one broken link of a page's current revision."""
+    page: str = Field(description="The title of the page with the link")
+    kind: Literal["page", "section", "file"] = Field(description="What is missing: the page, its section, or a file")
+    target: str = Field(description="The page linked to (for a file: the page that should hold it)")
+    section: str | None = Field(description="The missing section as written (for a file: the file's name)")
+    line: int | None = Field(description="The line of the page's source showing the link (1 = the first)")
+    section_number: int | None = Field(description="The section holding that line: edit it with `?section=` "
+                                       "of the editor; null for text before the first heading")
+    suggestion: str | None = Field(description="For a missing section: the closest existing heading of the target")
+    edit_url: str = Field(description="The editor at that section")
+
+
+class BrokenLinks(Out):
+    items: list[BrokenLink]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
 
 
 class SearchHit(Out):

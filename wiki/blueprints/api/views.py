@@ -12,9 +12,10 @@ from wiki.blueprints.api.spec import WRITE_ERRORS, Response, document, operation
 from wiki.core.api import cursors
 from wiki.core.diff.textdiff import diff_texts
 from wiki.core.markup.redirects import redirect_target
-from wiki.core.titles import InvalidTitle, Title
+from wiki.core.titles import InvalidTitle, Title, title_to_url_path
 from wiki.extensions import csrf
 from wiki.services import changes as change_service
+from wiki.services import linkhealth
 from wiki.services import links as link_service
 from wiki.services import pages as page_service
 from wiki.services import review as review_service
@@ -334,6 +335,26 @@ def backlinks(title):
     items = [s.Backlink(title=b.page.title, whole_page=b.whole_page, sections=b.sections)
              for b in link_service.backlinks(name.display)]
     return answer(s.Backlinks(title=name.display, items=items))
+
+
+@bp.get(f"{V1}/links/broken")
+@operation("Broken links", "links", {200: Response(s.BrokenLinks, "By page title, then as found in the page")},
+           query=s.BrokenLinksQuery)
+def broken_links(query: s.BrokenLinksQuery):
+    """Issue 20: what /-/links/broken lists, a keyset page at a time."""
+    after = tuple(cursors.decode(query.cursor, (str, int))) if query.cursor else None
+    found = linkhealth.entries_after(query.kind, query.prefix, after, query.limit)
+    more, found = len(found) > query.limit, found[:query.limit]
+    items = [s.BrokenLink(page=item.page.title, kind=item.entry.kind, target=item.entry.target_title,
+                          section=item.entry.section, line=item.entry.line, section_number=item.entry.section_number,
+                          suggestion=item.entry.suggestion,
+                          edit_url=url_for("pages.edit", title=title_to_url_path(item.page.title),
+                                           **({"section": item.entry.section_number}
+                                              if item.entry.section_number else {})))
+             for item in found]
+    last = found[-1] if found else None
+    return answer(s.BrokenLinks(items=items, next_cursor=cursors.encode([last.page.title_key, last.entry.id])
+                                if more else None))
 
 
 @bp.get(f"{V1}/search")

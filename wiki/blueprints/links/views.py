@@ -1,8 +1,9 @@
 """Views over the Link table. Thin: call a service, render."""
 from flask import Blueprint, abort, render_template, request, url_for
 
+from wiki.core import linkhealth as link_rules
 from wiki.web.lookup import load
-from wiki.services import links, tags
+from wiki.services import linkhealth, links, tags
 from wiki.services.errors import NotFound
 from wiki.web.common import canonical_redirect
 
@@ -47,6 +48,39 @@ def wanted():
 def orphans():
     window = links.orphaned_pages(*_window_args())
     return render_template("links/orphans.html", window=window, **_window_urls("links.orphans", window))
+
+
+@bp.get("/-/links/broken")
+def broken():
+    """Issue 20: every broken link (missing page, section or file), grouped by page, each with
+    its line and the editor at its section; ?kind=, ?prefix= and ?page= narrow it."""
+    kind, prefix, number = broken_filters()
+    found = linkhealth.screen(kind, prefix, number)
+    if number > 1 and not found.groups:
+        abort(404, description=f"There is no page {number} of broken links; the list has fewer.")
+    args = {key: value for key, value in (("kind", kind), ("prefix", prefix)) if value}
+    return render_template(
+        "links/broken.html", screen=found, kind=kind or "", prefix=prefix, kinds=link_rules.KINDS,
+        labels=link_rules.KIND_LABELS,
+        next_url=url_for("links.broken", page=number + 1, **args) if found.has_next else None,
+        previous_url=url_for("links.broken", page=number - 1, **args) if number > 1 else None)
+
+
+def broken_filters() -> tuple[str | None, str, int]:
+    """?kind=, ?prefix= and ?page= of the broken-link list; 400 saying why for bad values."""
+    try:
+        kind = link_rules.parse_kind(request.args.get("kind"))
+    except ValueError as error:
+        abort(400, description=str(error))
+    prefix = request.args.get("prefix", "")
+    if len(prefix) > 255:
+        abort(400, description="“prefix” is longer than any title (255 characters).")
+    if any(ord(c) < 32 for c in prefix):
+        abort(400, description="“prefix” may not contain control characters.")
+    raw = request.args.get("page", "")
+    if raw and (not raw.isdigit() or not 1 <= int(raw[:9]) <= linkhealth.MAX_SCREEN or len(raw) > 9):
+        abort(400, description=f"“page” must be a whole number from 1 to {linkhealth.MAX_SCREEN:,}.")
+    return kind, prefix, int(raw) if raw else 1
 
 
 def _window_args() -> tuple[str, str | None, str | None]:
