@@ -87,6 +87,11 @@ EXPECTED = {
     ("watch.preferences_page", "POST"): "account",
     ("watch.unsubscribe", "GET"): "public",
     ("watch.unsubscribe", "POST"): "public",
+    # Issue 20: learning paths
+    ("paths.index", "GET"): "read",
+    ("paths.progress", "POST"): "account",
+    ("paths.follow", "POST"): "account",
+    ("paths.visibility", "POST"): "account",
     # Issue 17: the JSON API, API tokens on the account page, webhooks.
     ("api.openapi", "GET"): "public",
     ("api.docs", "GET"): "public",

@@ -40,7 +40,7 @@ from wiki.models import (
     ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
     Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import rendering, search
+from wiki.services import paths, rendering, search
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -363,6 +363,9 @@ def _render_and_index(imported: list[_Imported], step) -> None:
         db.session.execute(FileLink.__table__.insert(), file_rows)
     for item in imported:
         search.index_page(item.page, item.current)
+    for item in imported:  # issue 20: the paths the imported pages declare
+        if not item.page.deleted and "path" in item.current.source:
+            paths.sync_path(item.page, item.current.source)
 
 
 def _section_link_targets(sources) -> set[str]:

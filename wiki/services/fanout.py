@@ -21,7 +21,7 @@ from wiki.core.markup.rewrite import rewrite_wikilinks
 from wiki.core.titles import InvalidTitle, canonical_key
 from wiki.extensions import db
 from wiki.models import Job, Link, Page, Revision, User
-from wiki.services import jobs, rendering, search
+from wiki.services import jobs, paths, rendering, search
 
 RERENDER = "rerender"
 REWRITE_LINKS = "rewrite_links"
@@ -94,6 +94,7 @@ def rerender_page(page: Page, prepared: rendering.Prepared | None = None) -> boo
     rendered = rendering.render_locked(page.title, current.source, prepared)
     rendering.apply(current, rendered)
     search.index_page(page, current)  # link labels are part of its text
+    paths.sync_path(page, current.source, only_new=True)  # issue 20: a path saved before paths were stored
     return True
 
 

@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, search, webhooks
+from wiki.services import availability, fanout, jobs, notifications, paths, rendering, search, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -264,6 +264,9 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
     if moved != 1:
         raise StaleRevision(None)
     sync_links(page, rendered)
+    paths.sync_path(page, body)  # issue 20: the path it declares, if any
+    if parent is None:
+        paths.resolve_title(page)  # steps naming its title lead to it now
     search.index_page(page, revision, redirect=redirect)
     # Pages linking here are rendered again by a job (wiki.services.fanout), committed with
     # this revision: the save costs the same however many pages link to it.

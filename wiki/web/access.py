@@ -93,6 +93,11 @@ RULES: dict[str, str | dict[str, str]] = {
     "watch.mark_read": "account",
     "watch.preferences_page": "account",
     "watch.unsubscribe": "public",
+    # Issue 20: learning paths (progress is per account)
+    "paths.index": "read",
+    "paths.progress": "account",
+    "paths.follow": "account",
+    "paths.visibility": "account",
     "auth.verify_email": "public",
     "auth.forgot": "public",
     "auth.reset": "public",

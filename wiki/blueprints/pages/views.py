@@ -10,7 +10,7 @@ from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, completion, discussions, moves, rendering
+from wiki.services import admin, completion, discussions, moves, paths, rendering
 from wiki.core.discussions import with_counts
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
@@ -49,13 +49,24 @@ def view(title):
         if source is not None and redirect_target(source.current_revision.source) is not None:
             redirected_from = source.title
     version = discussions.version(page.id)  # issue 16: its counts change without a new revision
+    # Issue 20: the page's place in learning paths and the viewer's progress; its digest is
+    # part of the validator (only for pages in a path: the cached doors serve no other).
+    path_state = paths.viewer_path_state(page, current_user.id if current_user.is_authenticated else None,
+                                         path_arg())
     if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
-                                          version)) is not None:
+                                          version, *((path_state.key,) if path_state.key else ()))) is not None:
         return unchanged
     talk = discussions.summary(page, version)
     content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
-                           redirected_from=redirected_from, discussion=talk, content=content)
+                           redirected_from=redirected_from, discussion=talk, content=content, path_state=path_state)
+
+
+def path_arg() -> int | None:
+    """``?path=``: the learning path (its page id) to follow on a page in several; any other
+    value is ignored (the page then shows its paths in the usual order)."""
+    value = request.args.get("path", "")
+    return int(value) if value.isdigit() and len(value) <= 9 else None
 
 
 @bp.get("/-/new")
