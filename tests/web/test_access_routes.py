@@ -106,6 +106,9 @@ EXPECTED = {
     ("api.backlinks", "GET"): "read",
     ("api.search", "GET"): "read",
     ("api.changes", "GET"): "read",
+    ("api.list_paths", "GET"): "read",  # issue 20
+    ("api.get_path", "GET"): "read",
+    ("api.mark_step", "PUT"): "account",
     ("auth.create_token", "POST"): "account",
     ("auth.revoke_token", "POST"): "account",
     ("admin.webhooks", "GET"): "admin",

@@ -8,6 +8,7 @@ before anything is written. docs/backup.md describes the format for people.
     DIR/pages/000001-home/page.json            title, state, revisions' metadata
     DIR/pages/000001-home/revisions/000001.md  the exact source of revision 1 (UTF-8)
     DIR/pages/000001-home/discussion.json      its discussion, if it has one (issue 16)
+    DIR/paths.json                             learning-path progress, if any (issue 20)
 """
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ class Export:
     exported_at: datetime
     users: tuple[UserRecord, ...]
     pages: tuple[PageRecord, ...]
+    paths: Any = None  # learning-path progress (wiki.core.backuppaths.PathsRecord), issue 20
 
     @property
     def revision_count(self) -> int:

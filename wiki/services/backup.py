@@ -6,6 +6,7 @@ transaction: a corrupted export writes nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from wiki.core.backupformat import (
     revision_file,
     sha256_hex,
 )
+from wiki.core.backuppaths import PATHS_FILE, paths_document, read_paths
 from wiki.extensions import db
 from wiki.core.markup import display_title, extract_headings
 from wiki.core.markup.redirects import redirect_target
@@ -141,6 +143,10 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
     }
     from wiki.services.filebackup import export_files  # files (issue 14): files/ beside the pages
 
+    record = paths.export_progress()  # issue 20: learners' progress on learning paths
+    if not record.empty:
+        (target / PATHS_FILE).write_bytes(dump_json(paths_document(record, format_time)))
+
     export_files(target)
     (target / MANIFEST).write_bytes(dump_json(manifest))
     db.session.rollback()  # end the read transaction
@@ -190,7 +196,11 @@ def load_export(source: Path) -> Export:
     Raises InvalidInput (the database is not empty) or InvalidExport (naming the problem).
     """
     _check_empty()
-    return read_export(Path(source), ROLES)
+    export = read_export(Path(source), ROLES)
+    # Issue 20: learners' progress on learning paths, checked against the export's users and pages
+    known = {user.username.strip().casefold() for user in export.users}
+    return dataclasses.replace(export, paths=read_paths(Path(source), known,
+                                                        {canonical_key(page.title) for page in export.pages}))
 
 
 def import_export(export: Export, progress: Callable[[int], None] | None = None,
@@ -215,6 +225,8 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
             filebackup.restore_files(files, users)
         _render_and_index(pages, step)
         _write_discussions(export, pages, users)
+        if export.paths is not None:
+            paths.restore_progress(export.paths, users, {item.page.title_key: item.page for item in pages})
         db.session.commit()
     except BaseException:
         db.session.rollback()

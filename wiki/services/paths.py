@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
+from wiki.core.backuppaths import FollowRecord, PathsRecord, ProgressRecord
 from wiki.core.errors import InvalidInput
 from wiki.core.markup.learningpaths import MAX_STEPS, parse_path, step_label, summary_from_html
 from wiki.core.markup.redirects import redirect_target
@@ -475,3 +476,48 @@ def learner_progress(user_id: int) -> list[PathSummary]:
 __all__ = ["MAX_STEPS", "Membership", "PathSummary", "PathView", "StepView", "ViewerPathState", "find_path",
            "follow", "learner_progress", "list_paths", "live_path", "mark", "path_view", "progress_public",
            "resolve_title", "set_progress_public", "sync_path", "viewer_path_state"]
+
+
+# --- Backups (wiki.core.backuppaths) ------------------------------------------------------------
+
+def export_progress() -> PathsRecord:
+    """Every learner's done steps, followed paths and the public preference, by title and name."""
+    path_page, step_page = aliased(Page), aliased(Page)
+    progress = tuple(ProgressRecord(name, path_title, page_title, section, done_at)
+                     for name, path_title, page_title, section, done_at in db.session.execute(
+        select(User.username, path_page.title, step_page.title, PathProgress.section, PathProgress.done_at)
+        .select_from(PathProgress).join(User, User.id == PathProgress.user_id)
+        .join(path_page, path_page.id == PathProgress.path_page_id)
+        .join(step_page, step_page.id == PathProgress.page_id)
+        .order_by(PathProgress.id)))
+    follows = tuple(FollowRecord(name, title, at) for name, title, at in db.session.execute(
+        select(User.username, Page.title, PathFollow.followed_at).select_from(PathFollow)
+        .join(User, User.id == PathFollow.user_id).join(Page, Page.id == PathFollow.path_page_id)
+        .order_by(User.id, Page.id)))
+    public = tuple(db.session.scalars(
+        select(User.username).join(UserPreferences, UserPreferences.user_id == User.id)
+        .where(UserPreferences.paths_public.is_(True)).order_by(User.id)))
+    return PathsRecord(progress, follows, public)
+
+
+def restore_progress(record: PathsRecord, users: dict, pages: dict) -> None:
+    """Write an export's learning-path progress (``record``, validated) in the import's
+    transaction. ``users``: username key -> User; ``pages``: title key -> Page."""
+    def user_id(name: str) -> int:
+        return users[name.strip().casefold()].id
+
+    rows = [{"user_id": user_id(p.user), "path_page_id": pages[canonical_key(p.path)].id,
+             "page_id": pages[canonical_key(p.page)].id, "section": p.section, "done_at": p.done_at}
+            for p in record.progress]
+    if rows:
+        db.session.execute(insert(PathProgress), rows)
+    follows = [{"user_id": user_id(f.user), "path_page_id": pages[canonical_key(f.path)].id,
+                "followed_at": f.followed_at} for f in record.follows]
+    if follows:
+        db.session.execute(insert(PathFollow), follows)
+    for name in record.public:
+        prefs = db.session.get(UserPreferences, user_id(name))
+        if prefs is None:
+            prefs = UserPreferences(user_id=user_id(name), mail="immediate", auto_watch=True)
+            db.session.add(prefs)
+        prefs.paths_public = True

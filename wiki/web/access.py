@@ -115,6 +115,9 @@ RULES: dict[str, str | dict[str, str]] = {
     "api.backlinks": "read",
     "api.search": "read",
     "api.changes": "read",
+    "api.list_paths": "read",  # issue 20
+    "api.get_path": "read",
+    "api.mark_step": "account",
     "auth.create_token": "account",
     "auth.revoke_token": "account",
     "admin.webhooks": "admin",
