@@ -234,6 +234,10 @@ def _check_request():
     if request.endpoint is None or request.method == "OPTIONS":
         return None  # routing failed: the 404/405 comes from Flask
     decision = current_decision()
+    if decision.allowed and request.method not in ("GET", "HEAD") and g.get("api_token") is not None \
+            and g.api_token.scope == "read":
+        # A read token of a reader passes the "account" level (its own data, issue 20) but writes nothing.
+        abort(403, description="This token has the read scope; this needs a token with the write scope.")
     if decision.allowed:
         return None
     if request.path.startswith("/api/"):  # the JSON API: 401 or 403 problem documents, no login form
