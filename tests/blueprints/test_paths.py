@@ -211,3 +211,21 @@ def test_deleting_the_step_page_shows_it_missing(client, app, wiki):
     assert "(missing page)" in body
     with app.app_context():
         assert db.session.query(PathStep).count() == 3
+
+
+def test_no_cached_view_shows_stale_progress_or_steps(client, app, wiki, make_page):
+    """The path state is part of the page view's validator: a 304 never brings back yesterday's
+    progress, and a change to the path shows on its step pages at once (also anonymously)."""
+    client.get("/wiki/REST")  # shows (and so clears) the login's flashed message
+    first = client.get("/wiki/REST")
+    etag = first.headers["ETag"]
+    assert client.get("/wiki/REST", headers={"If-None-Match": etag}).status_code == 304
+    mark(client, app, "Backend", "REST")
+    client.get("/wiki/REST")  # the "Marked as done" message
+    again = client.get("/wiki/REST", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and "✓ Done" in text(again)
+    anonymous = app.test_client()  # no cookie at all: the cached door in front of Flask
+    assert "Step 1 of 3" in text(anonymous.get("/wiki/REST"))
+    make_page("Backend", PATH.replace("- [[REST]] — start here\n", ""))
+    assert "Step 1 of" not in text(anonymous.get("/wiki/REST"))
+    assert "Step 1 of 2" in text(anonymous.get("/wiki/Databases"))
