@@ -7,7 +7,7 @@ from wiki.core.titles import canonical_key
 from wiki.extensions import db
 from wiki.models import Page, Revision, User
 from wiki.services import pages as page_service
-from wiki.services import paths
+from wiki.services import path_progress, paths
 
 
 def bulk_pages(prefix: str, count: int) -> None:
@@ -36,7 +36,7 @@ def build(prefix: str, pages: int, path_count: int, steps: int, learner: User) -
         path = page_service.get_page(f"{prefix} path {p}")
         view = paths.path_view(path, user.id, summaries=False)
         for step in view.steps[:3]:
-            paths.mark(db.session.get(User, learner.id), path, step.page_id, step.section, True)
+            path_progress.mark(db.session.get(User, learner.id), path, step.page_id, step.section, True)
     return {"path": f"/wiki/{prefix}_path_0".replace(" ", "_"), "step": f"/wiki/{prefix}_0".replace(" ", "_")}
 
 

@@ -11,7 +11,7 @@ from wiki.core.backupformat import InvalidExport
 from wiki.core.backuppaths import PATHS_FILE
 from wiki.extensions import db
 from wiki.models import Page, PathFollow, PathProgress, User
-from wiki.services import backup, paths, users
+from wiki.services import path_progress, backup, paths, users
 from wiki.services import pages as page_service
 
 
@@ -25,10 +25,10 @@ def build() -> None:
                            "", alice, None)
     path = page_service.get_page("Backend")
     alice = users.find_user("alice")
-    paths.mark(alice, path, page_service.get_page("REST").id, "", True)
-    paths.mark(users.find_user("alice"), page_service.get_page("Backend"), page_service.get_page("Databases").id,
+    path_progress.mark(alice, path, page_service.get_page("REST").id, "", True)
+    path_progress.mark(users.find_user("alice"), page_service.get_page("Backend"), page_service.get_page("Databases").id,
                "Indexes", True)
-    paths.set_progress_public(users.find_user("alice"), True)
+    path_progress.set_progress_public(users.find_user("alice"), True)
 
 
 def state():
@@ -40,8 +40,8 @@ def state():
         .join(Page, Page.id == PathProgress.page_id)).all())
     follows = sorted(db.session.execute(select(User.username, Page.title).select_from(PathFollow).join(User, User.id == PathFollow.user_id)
                                         .join(Page, Page.id == PathFollow.path_page_id)).all())
-    return (view.count, view.done, [s.label for s in view.steps], rows, follows, paths.progress_public(user.id),
-            paths.progress_public(users.find_user("bob").id))
+    return (view.count, view.done, [s.label for s in view.steps], rows, follows, path_progress.progress_public(user.id),
+            path_progress.progress_public(users.find_user("bob").id))
 
 
 def test_progress_round_trips(app, other_app, tmp_path):  # noqa: F811

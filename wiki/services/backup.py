@@ -42,7 +42,7 @@ from wiki.models import (
     ROLES, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link, Page,
     Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import paths, rendering, search
+from wiki.services import path_progress, paths, rendering, search
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -143,7 +143,7 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
     }
     from wiki.services.filebackup import export_files  # files (issue 14): files/ beside the pages
 
-    record = paths.export_progress()  # issue 20: learners' progress on learning paths
+    record = path_progress.export_progress()  # issue 20: learners' progress on learning paths
     if not record.empty:
         (target / PATHS_FILE).write_bytes(dump_json(paths_document(record, format_time)))
 
@@ -226,7 +226,7 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
         _render_and_index(pages, step)
         _write_discussions(export, pages, users)
         if export.paths is not None:
-            paths.restore_progress(export.paths, users, {item.page.title_key: item.page for item in pages})
+            path_progress.restore_progress(export.paths, users, {item.page.title_key: item.page for item in pages})
         db.session.commit()
     except BaseException:
         db.session.rollback()

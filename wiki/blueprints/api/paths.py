@@ -7,7 +7,7 @@ from wiki.blueprints.api import schemas as s
 from wiki.blueprints.api.spec import WRITE_ERRORS, Response, operation
 from wiki.blueprints.api.views import V1, answer, bp, live
 from wiki.services import pages as page_service
-from wiki.services import paths
+from wiki.services import path_progress, paths
 from wiki.services.errors import InvalidInput
 from wiki.core.titles import InvalidTitle
 
@@ -66,5 +66,5 @@ def mark_step(title, body: s.PathProgressUpdate):
         raise InvalidInput(f"No page can have this title: {invalid}", field="page") from None
     if step is None:
         abort(422, description=f"There is no page called “{body.page}”, so it is no step of this path.")
-    paths.mark(current_user._get_current_object(), page, step.id, body.section, body.done)
+    path_progress.mark(current_user._get_current_object(), page, step.id, body.section, body.done)
     return answer(_detail(page_service.get_page(page.title)))

@@ -5,7 +5,7 @@ from flask_login import current_user
 from wiki.web import hosts
 from wiki.web.common import wiki_url
 from wiki.web.lookup import int_arg, live_page
-from wiki.services import changes, paths
+from wiki.services import changes, path_progress
 from wiki.services import pages as page_service
 from wiki.services import users
 from wiki.services.changes import ChangeFilter
@@ -56,9 +56,9 @@ def contributions(name):
     filters = _filters(user, comments=request.args.get("comments") != "0")  # their comments too, unless hidden
     rows, more = changes.recent_changes(filters, number, current_app.config["HISTORY_PAGE_SIZE"], events=True)
     # Issue 20: their learning-path progress, for themselves, or for all if they made it public
-    public = paths.progress_public(user.id)
+    public = path_progress.progress_public(user.id)
     mine = current_user.is_authenticated and current_user.id == user.id
-    progress = paths.learner_progress(user.id) if mine or public else None
+    progress = path_progress.learner_progress(user.id) if mine or public else None
     return render_template("changes/contributions.html", user=user, rows=rows, filters=filters,
                            path_progress=progress, progress_public=public, **_page_urls(number, more))
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from wiki.blueprints.paths.forms import FollowForm, ProgressForm, VisibilityForm
-from wiki.services import paths
+from wiki.services import path_progress, paths
 from wiki.services.errors import InvalidInput, NotFound
 from wiki.web.common import is_safe_next, wiki_url
 
@@ -32,13 +32,13 @@ def index():
     """Every learning path with its number of steps and the viewer's progress."""
     user_id = current_user.id if current_user.is_authenticated else None
     listing = paths.list_paths(user_id)
-    public = paths.progress_public(user_id) if user_id is not None else False
+    public = path_progress.progress_public(user_id) if user_id is not None else False
     return render_template("paths/index.html", paths=listing, public=public)
 
 
 def _path_or_error(raw: str):
     try:
-        return paths.live_path(int(raw))
+        return path_progress.live_path(int(raw))
     except NotFound as missing:
         abort(404, description=str(missing))
 
@@ -53,7 +53,7 @@ def progress():
     done = form.done.data == "1"
     name = path_page.title
     try:
-        paths.mark(_me(), path_page, int(form.page.data), form.section.data or "", done)
+        path_progress.mark(_me(), path_page, int(form.page.data), form.section.data or "", done)
     except InvalidInput as invalid:
         abort(400, description=str(invalid))
     flash("Marked as done." if done else "Marked as not done.", "success")
@@ -68,7 +68,7 @@ def follow():
         abort(400, description=_form_errors(form))
     path_page = _path_or_error(form.path.data)
     name = path_page.title
-    paths.follow(_me(), path_page)
+    path_progress.follow(_me(), path_page)
     flash(f"You follow “{name}”.", "success")
     return _back(wiki_url("pages.view", name))
 
@@ -80,7 +80,7 @@ def visibility():
     if not form.validate():
         abort(400, description=_form_errors(form))
     public = form.public.data == "1"
-    paths.set_progress_public(_me(), public)
+    path_progress.set_progress_public(_me(), public)
     flash("Your learning-path progress shows on your profile." if public else
           "Your learning-path progress is private: only you see it.", "success")
     return _back(url_for("paths.index"))
