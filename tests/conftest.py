@@ -25,7 +25,8 @@ from wiki.services import users as user_service
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
-TABLES = ("page_tags", "section_reviews", "page_reviews", "broken_links", "search_index_comments", "discussion_comment_versions", "discussion_comments", "discussion_threads",
+TABLES = ("path_follows", "path_progress", "path_steps", "learning_paths",  # issue 20
+          "page_tags", "section_reviews", "page_reviews", "broken_links", "search_index_comments", "discussion_comment_versions", "discussion_comments", "discussion_threads",
           "discussion_states", "webhook_deliveries", "webhooks", "api_tokens",
           "notifications", "watches", "user_preferences", "page_events", "scheduled_runs",
           "file_links", "file_variants", "file_versions", "files", "blobs",

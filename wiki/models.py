@@ -307,6 +307,8 @@ class UserPreferences(db.Model):
     # sha256 of the private watchlist feed's key; None: no feed (revoked or never made)
     feed_token: Mapped[str | None] = mapped_column(String(64))
     watchlist_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # "mark all seen"
+    # Issue 20: whether the profile (/-/user/<name>) shows this account's learning-path progress.
+    paths_public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Watch(db.Model):
@@ -634,3 +636,64 @@ class BrokenLink(db.Model):
     section_number: Mapped[int | None]  # the innermost section holding the line (pages.edit ?section=)
     suggestion: Mapped[str | None] = mapped_column(String(255))  # closest existing heading's text
     suggestion_anchor: Mapped[str | None] = mapped_column(String(255))  # and its id
+# --- Issue 20: learning paths and their progress ---------------------------------------------
+
+
+class LearningPath(db.Model):
+    """A page that declares a path (wiki.core.markup.learningpaths), as of its current revision."""
+
+    __tablename__ = "learning_paths"
+
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
+    steps: Mapped[int] = mapped_column(default=0)  # how many steps it has
+    problems: Mapped[str] = mapped_column(Text, default="")  # what the parser reported, one a line
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PathStep(db.Model):
+    """One step of a path, in order. ``target_page_id`` is the step's page (a redirect
+    followed), kept through renames; None while no live page has the title (a red link)."""
+
+    __tablename__ = "path_steps"
+    __table_args__ = (
+        UniqueConstraint("path_page_id", "position", name="uq_path_steps_position"),
+        Index("ix_path_steps_target_key", "target_key"),
+        Index("ix_path_steps_target_page_id", "target_page_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_page_id: Mapped[int] = mapped_column(ForeignKey("learning_paths.page_id", ondelete="CASCADE"))
+    position: Mapped[int]  # 1, 2, 3 ...
+    target_title: Mapped[str] = mapped_column(String(255))  # as written, normalized
+    target_key: Mapped[str] = mapped_column(String(255))
+    section: Mapped[str] = mapped_column(String(255), default="")  # "" for the whole page
+    label: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    target_page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+
+
+class PathProgress(db.Model):
+    """A learner's done step: kept when the step leaves the path (shown as done earlier)."""
+
+    __tablename__ = "path_progress"
+    __table_args__ = (
+        UniqueConstraint("user_id", "path_page_id", "page_id", "section", name="uq_path_progress_step"),
+        Index("ix_path_progress_path_page_id", "path_page_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    path_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))  # the step's page
+    section: Mapped[str] = mapped_column(String(255), default="")
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PathFollow(db.Model):
+    """The path a learner chose to follow, remembered for step pages that are in several."""
+
+    __tablename__ = "path_follows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    path_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
+    followed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

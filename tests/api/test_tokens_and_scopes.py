@@ -27,8 +27,12 @@ ROUTES = {
     ("GET", "/api/v1/changes"): "read",
     ("GET", "/api/v1/session"): "public",
     ("GET", "/api/v1/openapi.json"): "public",
+    ("GET", "/api/v1/paths"): "read",  # issue 20
+    ("GET", "/api/v1/paths/Path_page"): "read",
+    ("PUT", "/api/v1/paths/Path_page/-/progress"): "account",
 }
-BODIES = {"POST": {"title": "Brand new", "body": "made"}, "PUT": {"body": "changed", "base_revision": 1}}
+BODIES = {"POST": {"title": "Brand new", "body": "made"}, "PUT": {"body": "changed", "base_revision": 1},
+          "/api/v1/paths/Path_page/-/progress": {"page": "Some page"}}
 
 
 @pytest.fixture
@@ -41,6 +45,7 @@ def world(app, make_user, make_page, make_token):
     users = {role: make_user(f"{role}_user", role=role) for role in ("reader", "editor", "admin")}
     make_page("Some page", "text\n", users["admin"])
     make_page("Locked page", "text\n", users["admin"])
+    make_page("Path page", "```path\n- [[Some page]]\n```\n", users["admin"])
     with app.app_context():
         db.session.execute(db.update(Page).where(Page.title == "Locked page").values(protection="admin"))
         db.session.commit()
@@ -54,13 +59,15 @@ def expected(level: str, role: str, scope: str) -> bool:
         return False
     if level == "edit_page, protected":
         return role == "admin"
+    if level == "account":  # issue 20: the caller's own progress, any role with a write token
+        return True
     return role in ("editor", "admin")
 
 
 def test_the_scope_table_names_every_api_route(app):
     documented = {re.sub(r"<[^>]+>", "X", rule.rule) for rule in app.url_map.iter_rules()
                   if rule.rule.startswith("/api/v1/")}
-    tested = {re.sub(r"\?.*", "", re.sub(r"/pages/(Some|Locked)_page", "/pages/X", path))
+    tested = {re.sub(r"\?.*", "", re.sub(r"/(pages|paths)/(Some|Locked|Path)_page", r"/\1/X", path))
               for _method, path in ROUTES}
     tested = {re.sub(r"/revisions/1", "/revisions/X", path) for path in tested}
     assert documented == tested
@@ -72,7 +79,7 @@ def test_every_api_route_honours_the_token_scope_and_the_role(app, world, role, 
     client = app.test_client()
     wrong = []
     for (method, url), level in ROUTES.items():
-        response = client.open(url, method=method, json=BODIES.get(method),
+        response = client.open(url, method=method, json=BODIES.get(url, BODIES.get(method)),
                                headers={"Authorization": f"Bearer {world[(role, scope)]}"})
         allowed = response.status_code not in (401, 403)
         if allowed != expected(level, role, scope):
@@ -88,7 +95,7 @@ def test_every_api_route_honours_the_token_scope_and_the_role(app, world, role, 
 def test_without_a_token_a_closed_wiki_answers_401_problems(app, world):
     client = app.test_client()
     for (method, url), level in ROUTES.items():
-        response = client.open(url, method=method, json=BODIES.get(method))
+        response = client.open(url, method=method, json=BODIES.get(url, BODIES.get(method)))
         if level == "public":
             assert response.status_code == 200
             continue

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from wiki.core.markup import default_resolver, render_markdown, slugify_heading
+from wiki.core.markup.learningpaths import parse_path
 
 HUB = Path(__file__).resolve().parents[2] / "content" / "hub"
 MAX_BYTES = 1024 * 1024
@@ -111,8 +112,23 @@ def test_no_raw_html_images_or_literal_wiki_links(name):
     text = _CODE_SPAN.sub("", _FENCED.sub("", source(name)))
     assert not _HTML_TAG.search(text), "raw HTML is stripped by the sanitizer; use Markdown"
     assert "![" not in text, "no images in the starter content"
-    # Wiki-link syntax shown as an example must sit in code; real links are relative .md links.
-    assert rendered(name).links == ()
+    # Wiki-link syntax shown as an example must sit in code; real links are relative .md links,
+    # except the steps of a ```path block (issue 20), which are wiki links by design.
+    path = parse_path(source(name))
+    steps = {(step.target, step.section) for step in path.steps} if path else set()
+    assert [link for link in rendered(name).links if (link.target, link.section) not in steps] == []
+
+
+@pytest.mark.parametrize("name", MARKDOWN)
+def test_path_steps_name_hub_pages(name):
+    path = parse_path(source(name))
+    if path is None:
+        return
+    assert path.problems == ()
+    for step in path.steps:
+        assert f"{step.target}.md" in FILES, step.target
+        if step.section:
+            assert slugify_heading(step.section) in heading_ids(f"{step.target}.md"), step
 
 
 @pytest.mark.parametrize("name", MARKDOWN)

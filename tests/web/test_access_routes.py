@@ -92,6 +92,11 @@ EXPECTED = {
     ("watch.preferences_page", "POST"): "account",
     ("watch.unsubscribe", "GET"): "public",
     ("watch.unsubscribe", "POST"): "public",
+    # Issue 20: learning paths
+    ("paths.index", "GET"): "read",
+    ("paths.progress", "POST"): "account",
+    ("paths.follow", "POST"): "account",
+    ("paths.visibility", "POST"): "account",
     # Issue 17: the JSON API, API tokens on the account page, webhooks.
     ("api.openapi", "GET"): "public",
     ("api.docs", "GET"): "public",
@@ -108,6 +113,9 @@ EXPECTED = {
     ("api.changes", "GET"): "read",
     ("api.review_list", "GET"): "read",
     ("api.verify", "POST"): "edit",
+    ("api.list_paths", "GET"): "read",  # issue 20
+    ("api.get_path", "GET"): "read",
+    ("api.mark_step", "PUT"): "account",
     ("auth.create_token", "POST"): "account",
     ("auth.revoke_token", "POST"): "account",
     ("admin.webhooks", "GET"): "admin",

@@ -14,10 +14,11 @@ from wiki.blueprints.links import bp as links
 from wiki.blueprints.moves import bp as moves
 from wiki.blueprints.review import bp as review
 from wiki.blueprints.pages import bp as pages
+from wiki.blueprints.paths import bp as paths
 from wiki.blueprints.search import bp as search
 from wiki.blueprints.tags import bp as tags
 from wiki.blueprints.watch import bp as watch
 
 # In registration order (the access table in wiki.web.access covers every endpoint of these).
 BLUEPRINTS = (pages, history, links, moves, changes, search, auth, admin, health, files, watch, api, diagrams,
-              discussion, tags, review)
+              discussion, tags, review, paths)

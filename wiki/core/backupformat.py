@@ -9,6 +9,7 @@ before anything is written. docs/backup.md describes the format for people.
     DIR/pages/000001-home/revisions/000001.md  the exact source of revision 1 (UTF-8)
     DIR/pages/000001-home/discussion.json      its discussion, if it has one (issue 16)
     DIR/pages/000001-home/review.json          its review dates, if it has any (issue 20)
+    DIR/paths.json                             learning-path progress, if any (issue 20)
 """
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ class Export:
     exported_at: datetime
     users: tuple[UserRecord, ...]
     pages: tuple[PageRecord, ...]
+    paths: Any = None  # learning-path progress (wiki.core.backuppaths.PathsRecord), issue 20
 
     @property
     def revision_count(self) -> int:

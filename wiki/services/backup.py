@@ -6,6 +6,7 @@ transaction: a corrupted export writes nothing.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from wiki.core.backupformat import (
     revision_file,
     sha256_hex,
 )
+from wiki.core.backuppaths import PATHS_FILE, paths_document, read_paths
 from wiki.extensions import db
 from wiki.core.markup import display_title, extract_headings
 from wiki.core.markup.redirects import redirect_target
@@ -40,7 +42,7 @@ from wiki.models import (
     ROLES, BrokenLink, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link,
     Page, PageTag, Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import linkhealth, rendering, reviewbackup, search, tags
+from wiki.services import linkhealth, path_progress, paths, rendering, reviewbackup, search, tags
 from wiki.services.errors import InvalidInput
 from wiki.services.filerefs import file_link_rows
 from wiki.services.links import link_rows
@@ -142,6 +144,10 @@ def export_wiki(target: Path, with_password_hashes: bool = False, with_emails: b
     }
     from wiki.services.filebackup import export_files  # files (issue 14): files/ beside the pages
 
+    record = path_progress.export_progress()  # issue 20: learners' progress on learning paths
+    if not record.empty:
+        (target / PATHS_FILE).write_bytes(dump_json(paths_document(record, format_time)))
+
     export_files(target)
     (target / MANIFEST).write_bytes(dump_json(manifest))
     db.session.rollback()  # end the read transaction
@@ -191,7 +197,11 @@ def load_export(source: Path) -> Export:
     Raises InvalidInput (the database is not empty) or InvalidExport (naming the problem).
     """
     _check_empty()
-    return read_export(Path(source), ROLES)
+    export = read_export(Path(source), ROLES)
+    # Issue 20: learners' progress on learning paths, checked against the export's users and pages
+    known = {user.username.strip().casefold() for user in export.users}
+    return dataclasses.replace(export, paths=read_paths(Path(source), known,
+                                                        {canonical_key(page.title) for page in export.pages}))
 
 
 def import_export(export: Export, progress: Callable[[int], None] | None = None,
@@ -217,6 +227,8 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
         _render_and_index(pages, step)
         _write_discussions(export, pages, users)
         reviewbackup.write_reviews(export, pages, users)  # issue 20
+        if export.paths is not None:
+            path_progress.restore_progress(export.paths, users, {item.page.title_key: item.page for item in pages})
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -372,6 +384,9 @@ def _render_and_index(imported: list[_Imported], step) -> None:
     tag_rows = [row for item in imported for row in tags.tag_rows(item.page, item.current.source)]
     if tag_rows:
         db.session.execute(PageTag.__table__.insert(), tag_rows)
+    for item in imported:  # issue 20: the paths the imported pages declare
+        if not item.page.deleted and "path" in item.current.source:
+            paths.sync_path(item.page, item.current.source)
 
 
 def _section_link_targets(sources) -> set[str]:

@@ -21,7 +21,7 @@ from wiki.core.markup.rewrite import rewrite_wikilinks
 from wiki.core.titles import InvalidTitle, canonical_key
 from wiki.extensions import db
 from wiki.models import Job, Link, Page, Revision, User
-from wiki.services import jobs, linkhealth, rendering, review, search, tags
+from wiki.services import jobs, linkhealth, paths, rendering, review, search, tags
 
 RERENDER = "rerender"
 REWRITE_LINKS = "rewrite_links"
@@ -96,6 +96,7 @@ def rerender_page(page: Page, prepared: rendering.Prepared | None = None) -> boo
     linkhealth.sync_broken(page, current.source, rendered)  # issue 20: targets changed state
     search.index_page(page, current)  # link labels are part of its text
     tags.sync_tags(page, current.source)  # issue 20: after an upgrade whose tag rules changed
+    paths.sync_path(page, current.source, only_new=True)  # issue 20: a path saved before paths were stored
     return True
 
 

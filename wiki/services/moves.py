@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from wiki.extensions import db
 from wiki.core.markup.redirects import redirect_source, redirect_target
 from wiki.models import AuditEvent, Link, Page, PageEvent, Revision, User
-from wiki.services import availability, fanout, jobs, notifications, rendering, review, search, tags, webhooks
+from wiki.services import availability, fanout, jobs, notifications, paths, rendering, review, search, tags, webhooks
 from wiki.services.errors import Conflict, InvalidInput, StaleRevision
 from wiki.services.pages import write_revision
 from wiki.core.titles import InvalidTitle, Title, canonical_key
@@ -51,6 +51,7 @@ def rename_page(page: Page, new_title: "str | Title", actor: User, leave_redirec
         own = page.current_revision
         rendering.apply(own, rendering.render(new_display, own.source))  # its section edit links
         search.index_page(page, own)  # found under its new title
+        paths.resolve_title(page)  # issue 20: steps naming the new title lead to it
         rewriting = 0
         if rewrite_links and old_key != new_key:
             rewriting = _count_linking(old_key, page.id)
@@ -130,6 +131,7 @@ def restore_page(page: Page, actor: User | None) -> None:
     search.index_page(page, revision)
     tags.sync_tags(page, revision.source)
     review.sync_page(page, revision.source)  # issue 20: owners may have left meanwhile
+    paths.resolve_title(page)  # issue 20: steps naming it lead to it again
     fanout.queue_rerender({page.title_key})
     _trace(page, "restore", actor)
     availability.commit(f"the restoration of “{page.title}”", committer=jobs.commit, keep_loaded=False)

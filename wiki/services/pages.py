@@ -9,7 +9,7 @@ from wiki.core.markup.redirects import redirect_target
 from wiki.extensions import db
 from wiki.core.markup.sections import Section, get_section, replace_section, section_text
 from wiki.models import Page, Revision, User
-from wiki.services import availability, fanout, jobs, linkhealth, notifications, rendering, review, search, tags, webhooks
+from wiki.services import availability, fanout, jobs, linkhealth, notifications, paths, rendering, review, search, tags, webhooks
 from wiki.core.diff.merge import merge3
 from wiki.services.errors import EditConflict, NotFound, StaleRevision
 from wiki.services.links import sync_links
@@ -269,6 +269,9 @@ def write_revision(page: Page, parent: Revision | None, body: str, summary: str,
         raise StaleRevision(None)
     sync_links(page, rendered)
     linkhealth.sync_broken(page, body, rendered)  # issue 20: its broken links, by line
+    paths.sync_path(page, body)  # issue 20: the path it declares, if any
+    if parent is None:
+        paths.resolve_title(page)  # steps naming its title lead to it now
     search.index_page(page, revision, redirect=redirect)
     tags.sync_tags(page, body, redirect=redirect)  # issue 20: the page's few rows, whatever its history
     review.sync_page(page, body)  # issue 20: the review schedules its source names

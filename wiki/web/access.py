@@ -97,6 +97,11 @@ RULES: dict[str, str | dict[str, str]] = {
     "watch.mark_read": "account",
     "watch.preferences_page": "account",
     "watch.unsubscribe": "public",
+    # Issue 20: learning paths (progress is per account)
+    "paths.index": "read",
+    "paths.progress": "account",
+    "paths.follow": "account",
+    "paths.visibility": "account",
     "auth.verify_email": "public",
     "auth.forgot": "public",
     "auth.reset": "public",
@@ -117,6 +122,9 @@ RULES: dict[str, str | dict[str, str]] = {
     "api.changes": "read",
     "api.review_list": "read",  # issue 20
     "api.verify": "edit",
+    "api.list_paths": "read",  # issue 20
+    "api.get_path": "read",
+    "api.mark_step": "account",
     "auth.create_token": "account",
     "auth.revoke_token": "account",
     "admin.webhooks": "admin",
@@ -238,6 +246,10 @@ def _check_request():
     if request.endpoint is None or request.method == "OPTIONS":
         return None  # routing failed: the 404/405 comes from Flask
     decision = current_decision()
+    if decision.allowed and request.method not in ("GET", "HEAD") and g.get("api_token") is not None \
+            and g.api_token.scope == "read":
+        # A read token of a reader passes the "account" level (its own data, issue 20) but writes nothing.
+        abort(403, description="This token has the read scope; this needs a token with the write scope.")
     if decision.allowed:
         return None
     if request.path.startswith("/api/"):  # the JSON API: 401 or 403 problem documents, no login form

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
@@ -53,7 +53,7 @@ from werkzeug.routing import RequestRedirect
 from wiki.web import access, hosts, inbox, outages
 from wiki.services.availability import unavailable
 from wiki.extensions import db
-from wiki.models import DiscussionState, Page, PageReview, Revision, User, utcnow
+from wiki.models import DiscussionState, LearningPath, Page, PageReview, PathStep, Revision, User, utcnow
 from wiki.core.review import view_state
 from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
 from wiki.web.common import SECURITY_HEADERS, breadcrumb_parents
@@ -207,6 +207,14 @@ def _answer(etag: str, modified: datetime):
     return current_app.response_class(status=304) if fresh else None
 
 
+# Issue 20: a page in a learning path (a step, or a path itself) shows what other pages hold
+# (its neighbours, the path's summaries); its validator holds a digest of that, computed by
+# the view (wiki.services.paths.viewer_path_state), so the cached doors leave it to the view.
+IN_PATH = or_(
+    exists().where(PathStep.target_page_id == Page.id),
+    exists().where(LearningPath.page_id == Page.id),
+)
+
 _CURRENT_STATE = (
     select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.number, Revision.html,
            Revision.toc, Revision.created_at, User.username, DiscussionState.version.label("discussion"),
@@ -216,6 +224,7 @@ _CURRENT_STATE = (
     .outerjoin(DiscussionState, DiscussionState.page_id == Page.id)  # issue 16: comment counts on the page
     .outerjoin(PageReview, PageReview.page_id == Page.id)  # issue 20: the review banner, which changes with time
     .where(Page.title_key == bindparam("key"), Page.deleted.is_(False))
+    .add_columns(IN_PATH.label("in_path"))
 )
 
 
@@ -235,7 +244,7 @@ def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
     with connection:
         row = connection.execute(_CURRENT_STATE, {"key": key}).first()
-        if row is None or title_to_url_path(row.title) != raw:
+        if row is None or title_to_url_path(row.title) != raw or row.in_path:
             return None
         parents = _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
     etag = _etag_for(app_version, "view", row.id, row.title, row.protection, row.current_revision_id,

@@ -345,3 +345,47 @@ class ReviewInfo(Out):
 
 class PageWithReview(Page):
     review: ReviewInfo | None = Field(default=None, description="The page's review dates; null: it has none")
+# --- Issue 20: learning paths ---
+
+class PathSummary(Out):
+    title: str
+    display_title: str
+    steps: int = Field(description="How many steps the path has")
+    done: int | None = Field(description="How many of them the token's user marked done (null: anonymous)")
+
+
+class PathList(Out):
+    items: list[PathSummary]
+
+
+class PathStep(Out):
+    position: int
+    title: str = Field(description="The step's page (as written while it does not exist)")
+    label: str = Field(description="What the step reads as: its label, or the page's display title (and section)")
+    section: str = Field(description="The section of the page (\"\" for the whole page)")
+    note: str
+    exists: bool = Field(description="False: the page does not exist (a red link)")
+    is_self: bool = Field(description="The step is the path's own page")
+    summary: str = Field(description="The first paragraph of the page's text, shortened")
+    done: bool = Field(description="The token's user marked it done")
+
+
+class DoneEarlier(Out):
+    title: str
+    section: str
+
+
+class PathDetail(Out):
+    title: str
+    display_title: str
+    steps: list[PathStep]
+    problems: list[str] = Field(description="What is wrong with the path's block: lines that are no step, "
+                                            "missing pages, the path as its own step")
+    done: int | None = Field(description="Steps done by the token's user (null: anonymous)")
+    done_earlier: list[DoneEarlier] = Field(description="Steps the user marked done that are no longer in the path")
+
+
+class PathProgressUpdate(Strict):
+    page: Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH, description="The step's page title")]
+    section: Annotated[str, Field(max_length=255, description="The step's section (\"\" for the whole page)")] = ""
+    done: Annotated[bool, Field(description="true: mark the step done; false: not done any more")] = True

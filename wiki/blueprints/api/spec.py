@@ -208,6 +208,8 @@ SCOPE_NOTE = {
     "edit_page": "Needs a **write** token of an editor or admin (or their session); "
                  "protected pages: admins only.",
     "admin": "Admins only.",
+    "account": "Needs a **write** token of any account (or its logged-in session): it acts on the "
+               "caller's own data.",
 }
 
 

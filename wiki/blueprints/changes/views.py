@@ -1,10 +1,11 @@
 """Recent changes, contributions, Atom feeds. Thin: parse the request, call a service, render."""
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
 
 from wiki.web import hosts
 from wiki.web.common import wiki_url
 from wiki.web.lookup import int_arg, live_page
-from wiki.services import changes
+from wiki.services import changes, path_progress
 from wiki.services import pages as page_service
 from wiki.services import users
 from wiki.services.changes import ChangeFilter
@@ -54,8 +55,12 @@ def contributions(name):
     number = int_arg("page", 1) or 1
     filters = _filters(user, comments=request.args.get("comments") != "0")  # their comments too, unless hidden
     rows, more = changes.recent_changes(filters, number, current_app.config["HISTORY_PAGE_SIZE"], events=True)
+    # Issue 20: their learning-path progress, for themselves, or for all if they made it public
+    public = path_progress.progress_public(user.id)
+    mine = current_user.is_authenticated and current_user.id == user.id
+    progress = path_progress.learner_progress(user.id) if mine or public else None
     return render_template("changes/contributions.html", user=user, rows=rows, filters=filters,
-                           **_page_urls(number, more))
+                           path_progress=progress, progress_public=public, **_page_urls(number, more))
 
 
 def _atom(title: str, alternate_path: str, rows) -> Response:

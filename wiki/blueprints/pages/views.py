@@ -11,7 +11,7 @@ from wiki.web import ratelimit
 from wiki.web.access import access_denied
 from wiki.blueprints.pages import conflicts
 from wiki.blueprints.pages.forms import EditForm, ProtectForm
-from wiki.services import admin, completion, discussions, moves, rendering, review
+from wiki.services import admin, completion, discussions, moves, paths, rendering, review
 from wiki.core.discussions import with_counts
 from wiki.services import pages as page_service
 from wiki.services.errors import BodyTooLarge, EditConflict, InvalidInput, NotFound, StaleRevision
@@ -51,14 +51,26 @@ def view(title):
             redirected_from = source.title
     version = discussions.version(page.id)  # issue 16: its counts change without a new revision
     review_state = review.page_state(page.id)  # issue 20: the banner changes with time, not revisions
+    # Issue 20: the page's place in learning paths and the viewer's progress; its digest is
+    # part of the validator (only for pages in a path: the cached doors serve no other).
+    path_state = paths.viewer_path_state(page, current_user.id if current_user.is_authenticated else None,
+                                         path_arg())
     if (unchanged := caching.not_modified("view", page, page.current_revision, redirected_from,
-                                          version, review.view_key(review_state))) is not None:
+                                          version, review.view_key(review_state),
+                                          *((path_state.key,) if path_state.key else ()))) is not None:
         return unchanged
     talk = discussions.summary(page, version)
     content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
     return render_template("pages/view.html", page=page, revision=page.current_revision,
                            redirected_from=redirected_from, discussion=talk, content=content,
-                           review_state=review_state)
+                           review_state=review_state, path_state=path_state)
+
+
+def path_arg() -> int | None:
+    """``?path=``: the learning path (its page id) to follow on a page in several; any other
+    value is ignored (the page then shows its paths in the usual order)."""
+    value = request.args.get("path", "")
+    return int(value) if value.isdigit() and len(value) <= 9 else None
 
 
 @bp.get("/-/new")

@@ -20,6 +20,7 @@ from markdown.preprocessors import HtmlBlockPreprocessor, Preprocessor
 
 from .codeblocks import fence_language, with_language_label
 from .fencedspecial import render_special_fence
+from .learningpaths import LANGUAGE, outline_markdown
 
 MAX_TAG_LENGTH = 2048      # a raw HTML start tag longer than this is treated as text
 MAX_INDENT = 64            # leading spaces kept on a line (deeper list nesting is flattened)
@@ -115,7 +116,10 @@ class BoundedFencedBlockPreprocessor(FencedBlockPreprocessor):
             out.extend(lines[done:number])
             language = fence_language(lines[number])
             special = render_special_fence(language, lines[number + 1:close])
-            if special is not None:  # mermaid, math: fencedspecial.py
+            if language.lower() == LANGUAGE:  # a learning path (learningpaths.py): its steps are links
+                out.extend(["", self.md.htmlStash.store('<div class="learning-path">'), "",
+                            *outline_markdown(lines[number + 1:close]), "", self.md.htmlStash.store("</div>"), ""])
+            elif special is not None:  # mermaid, math: fencedspecial.py
                 out.extend(["", self.md.htmlStash.store(special), ""])
             else:
                 self._spend_budget(lines[number:close + 1])

@@ -76,6 +76,7 @@ ALLOWED_CLASSES = frozenset(
         "diagram", "mermaid",                                    # ```mermaid (fencedspecial.py)
         "math-block", "math-error", "math-notice",               # math (mathml.py)
         "section-discuss",                                       # links to discuss a section (issue 16)
+        "learning-path",                                         # ```path (learningpaths.py, issue 20)
     }
 )
 
