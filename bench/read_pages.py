@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", default=None, help="profile the scenarios whose name contains this")
+    parser.add_argument("--compare", action="store_true",
+                        help="also time each URL with the door shut (wiki.web.readcache: the app renders "
+                             "every request), rounds interleaved with the door's and bare Flask's")
     args = parser.parse_args()
     from werkzeug.test import EnvironBuilder
 
@@ -82,6 +85,14 @@ def main() -> None:
         path, _, query = url.partition("?")
         return EnvironBuilder(path=path, query_string=query).get_environ()
 
+    from wiki.web.readcache import ReadPages
+
+    layer = app.wsgi_app
+    while not isinstance(layer, ReadPages):
+        layer = getattr(layer, "wsgi_app", None) or layer.app  # request log, ProxyFix
+    real_answer = layer._answer
+    layer.enabled = True
+    layer._answer = lambda environ: real_answer(environ) if layer.enabled else None
     bare_s = per_request(bare, EnvironBuilder(path="/").get_environ(), args.rounds, args.count)
     print(f"{'bare Flask':32} {bare_s * 1e6:9.0f} µs", flush=True)
     for name, url in urls.items():
@@ -96,8 +107,19 @@ def main() -> None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             continue
-        seconds = per_request(app, environ(url), args.rounds, args.count)
-        print(f"{name:32} {seconds * 1e6:9.0f} µs  ×{bare_s / seconds:.2f}", flush=True)
+        if not args.compare:
+            seconds = per_request(app, environ(url), args.rounds, args.count)
+            print(f"{name:32} {seconds * 1e6:9.0f} µs  ×{bare_s / seconds:.2f}", flush=True)
+            continue
+        door, shut, ceiling = float("inf"), float("inf"), float("inf")
+        for _ in range(args.rounds):  # interleaved: the background load drifts within minutes
+            ceiling = min(ceiling, per_request(bare, EnvironBuilder(path="/").get_environ(), 1, args.count))
+            door = min(door, per_request(app, environ(url), 1, args.count))
+            layer.enabled = False
+            shut = min(shut, per_request(app, environ(url), 1, max(args.count // 5, 20)))
+            layer.enabled = True
+        print(f"{name:32} door {door * 1e6:7.0f} µs ×{ceiling / door:.2f}   shut {shut * 1e6:7.0f} µs "
+              f"×{ceiling / shut:.2f}   bare {ceiling * 1e6:5.0f} µs   {shut / door:.1f}× faster", flush=True)
 
 
 if __name__ == "__main__":
