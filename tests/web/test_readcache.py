@@ -10,6 +10,7 @@ from wiki.models import Page, User
 from wiki.services import admin as admin_service
 from wiki.services import moves
 from wiki.services import pages as page_service
+from wiki.web import readcache
 from wiki.web.caching import EXTENSION
 
 URLS = [
@@ -41,8 +42,9 @@ def anonymous(app):
 
 
 def forget(app):
-    app.extensions[EXTENSION].pages.entries.clear()
-    app.extensions[EXTENSION].pages.size = 0
+    for cache in (app.extensions[EXTENSION].pages, app.extensions[readcache.EXTENSION]):
+        cache.entries.clear()
+        cache.size = 0
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -151,6 +153,14 @@ def test_a_protection_change_gives_new_keys(app, guide, make_user):
     with app.app_context():
         admin_service.set_protection(db.session.get(User, admin.id), page_service.find_page("Guide"), "admin")
     assert anonymous(app).get(url).headers["ETag"] != first.headers["ETag"]
+
+
+def test_the_door_keeps_its_answers_apart_from_page_views(app, guide):
+    for url in ("/wiki/Guide", "/wiki/Guide/-/history", "/wiki/Guide/-/revisions/2", "/-/recent"):
+        anonymous(app).get(url)
+    assert len(app.extensions[EXTENSION].pages.entries) == 1  # the page view
+    assert len(app.extensions[readcache.EXTENSION].entries) == 3
+    assert app.extensions[readcache.EXTENSION].limit == app.config["PAGE_CACHE_BYTES"] // 2
 
 
 def test_only_cookieless_visitors_use_the_door(app, guide, make_user, login, client):

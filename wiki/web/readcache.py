@@ -5,8 +5,9 @@ The same idea as ``wiki.web.caching.FastPageViews`` for page views, for the page
 crawlers reach from a page: each answer is a function of its URL and of a little database
 state, so a narrow query gives that state, a hash of it (with the URL and the application
 version) is the answer's key and ETag, and the answer the view itself rendered for that key
-is kept in the page cache (``PAGE_CACHE_BYTES``, shared with page views) and served again:
-no request context, session, hooks, ORM objects or template.
+is kept in an LRU of its own (half of ``PAGE_CACHE_BYTES``, beside the page views' one, so
+a crawler walking every diff cannot push page views out) and served again: no request
+context, session, hooks, ORM objects or template.
 
 What each key covers (everything the bytes depend on for an anonymous visitor):
 
@@ -46,6 +47,7 @@ from wiki.web import access, caching, hosts, outages
 from wiki.web.common import SECURITY_HEADERS
 
 ENDPOINTS = frozenset({"history.history", "history.diff", "history.revision", "history.blame", "changes.recent"})
+EXTENSION = "nexus.readcache"
 ENVIRON_KEY = "nexus.readcache"  # (endpoint, key, Last-Modified or None) of a request the door sent on
 RECENT_PAGE_SIZE = 50  # changes.recent lists HISTORY_PAGE_SIZE rows: checked against the config
 MAX_RECENT_PAGE = 20
@@ -55,6 +57,7 @@ _RECENT_QUERY = re.compile(r"(?:page=([1-9][0-9]?))?")
 def register(app: Flask) -> None:
     """Answer cookie-less reads of these views in front of Flask; in the app, give the answers
     the door computed a key for their validators, and keep them."""
+    app.extensions[EXTENSION] = caching.PageCache(int(app.config["PAGE_CACHE_BYTES"]) // 2)
     app.before_request(_before)
     app.after_request(_after)
     app.wsgi_app = ReadPages(app, app.wsgi_app)
@@ -196,7 +199,7 @@ class ReadPages:
             return None
         key, modified = found
         environ[ENVIRON_KEY] = (endpoint, key, modified)  # if the app renders it: keep it (_after)
-        entry = current.pages.get(key)
+        entry = app.extensions[EXTENSION].get(key)
         if entry is None:
             return None
         body, content_type = entry
@@ -208,16 +211,12 @@ class ReadPages:
 
 
 def _before():
-    """In the app, for a request the door computed a key for: an old revision is kept by the
-    page cache's own hook when the view's validator is that key; a matching If-None-Match on
-    the other views is answered with 304 at once."""
+    """In the app, for a request the door computed a key for: a matching If-None-Match is
+    answered with 304 at once (an old revision's view does that itself: caching.not_modified)."""
     sent = request.environ.get(ENVIRON_KEY)
-    if sent is None or request.endpoint != sent[0]:
+    if sent is None or request.endpoint != sent[0] or sent[0] == "history.revision":
         return None
     endpoint, key, _modified = sent
-    if endpoint == "history.revision":
-        g.nexus_page_key = key  # caching._cache_headers keeps the answer if not_modified agrees
-        return None
     if request.if_none_match and request.if_none_match.contains_weak(key):
         response = current_app.response_class(status=304)
         response.set_etag(key, weak=True)
@@ -228,7 +227,7 @@ def _before():
 
 def _after(response):
     sent = request.environ.get(ENVIRON_KEY)
-    if sent is None or request.endpoint != sent[0] or sent[0] == "history.revision":
+    if sent is None or request.endpoint != sent[0]:
         return response
     endpoint, key, _modified = sent
     if g.pop("nexus_read_validated", False):
@@ -238,11 +237,16 @@ def _after(response):
             or g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) is not None:
         return response  # (a page carrying a CSRF token belongs to one session: never shared)
     current = caching.versions()
+    if endpoint == "history.revision":  # the view's own validators, set by caching.not_modified
+        validators = g.get("nexus_validators")
+        if validators is not None and validators[0] == key:
+            current_app.extensions[EXTENSION].put(key, response.get_data(), response.headers["Content-Type"])
+        return response  # (caching._cache_headers adds them)
     again = state(db.engine, current, endpoint, request.view_args or {},
                   request.environ.get("QUERY_STRING", ""))
     if again is None or again[0] != key:
         return response  # something changed while the view rendered: no validator, nothing kept
-    current.pages.put(key, response.get_data(), response.headers["Content-Type"])
+    current_app.extensions[EXTENSION].put(key, response.get_data(), response.headers["Content-Type"])
     response.set_etag(key, weak=True)
     response.headers["Cache-Control"] = caching.PAGE_CACHE_CONTROL
     return response
