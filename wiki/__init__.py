@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
     from wiki import cli, jobqueue
     from wiki.blueprints import BLUEPRINTS
-    from wiki.web import access, apiauth, caching, common, errors, hosts, inbox, proxy, ratelimit, requestlog
+    from wiki.web import access, apiauth, caching, common, errors, hosts, inbox, proxy, ratelimit, readcache, requestlog
 
     jobqueue.register(app)  # before the blueprints: their services queue jobs
     for blueprint in BLUEPRINTS:
@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     apiauth.register(app)  # bearer tokens and CORS for /api/, before access decides with the token's scope
     access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
     caching.register(app)  # after access: its cached page views are served to those allowed only
+    readcache.register(app)  # after caching: history, diffs, blame, recent changes from the page cache
     requestlog.register(app)  # one line per request on the "nexus.request" logger
     proxy.register(app)  # ProxyFix (outermost, so the log sees forwarded addresses)
     return app

@@ -48,9 +48,9 @@ def revision(title, number):
     revision = page_service.get_revision(page, number)
     if (unchanged := caching.not_modified("revision", page, revision)) is not None:
         return unchanged
-    return render_template(
-        "history/revision.html", page=page, revision=revision, form=RevertForm(),
-    )
+    # No form object: the template's revert button (shown to editors only) carries its own
+    # CSRF token, and building one here gave every anonymous reader a session cookie.
+    return render_template("history/revision.html", page=page, revision=revision)
 
 
 @bp.get("/wiki/<path:title>/-/diff")
