@@ -206,3 +206,19 @@ def test_the_door_is_shut_when_visitors_may_not_read(app, guide, app_config):
     assert anonymous(app).get("/wiki/Guide/-/blame").status_code == 302  # to the login form
     assert anonymous(app).get("/-/recent").status_code == 302
     assert calls.count == 3
+
+
+def test_mark_verified_shows_in_a_cached_history_at_once(app, guide, make_page, make_user):
+    # "Mark verified" makes a page event, not a revision: history lists it, so its key changes.
+    editor = make_user("ed", role="editor")
+    make_page("Checked", "---\nreview: 90 days\n---\n# Checked\n\nText.\n", editor)
+    url = "/wiki/Checked/-/history"
+    first = anonymous(app).get(url)
+    assert anonymous(app).get(url).get_data() == first.get_data()  # now kept by the door
+    with app.app_context():
+        from wiki.services import review
+        review.verify(page_service.find_page("Checked"), db.session.get(User, editor.id))
+        db.session.commit()
+    again = anonymous(app).get(url)
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert "ed" in again.get_data(as_text=True).split("Events", 1)[-1]

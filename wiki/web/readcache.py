@@ -33,7 +33,7 @@ from the same constants the app's hooks use (tests/http/test_readcache.py compar
 import re
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
@@ -64,8 +64,11 @@ def register(app: Flask) -> None:
     app.wsgi_app = ReadPages(app, app.wsgi_app)
 
 
+# The newest page event of the page ("Mark verified", a delete, a restore): history lists them.
+_LAST_EVENT = select(func.max(PageEvent.id)).where(PageEvent.page_id == Page.id).scalar_subquery()
 _PAGE_STATE = (
-    select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.created_at)
+    select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.created_at,
+           _LAST_EVENT.label("last_event"))
     .join(Revision, Revision.id == Page.current_revision_id)
     .where(Page.title_key == bindparam("key"), Page.deleted.is_(False))
 )
@@ -137,7 +140,7 @@ def state(engine, versions, endpoint: str, args: dict, query: str) -> tuple[str,
                                  page.username or "", "anonymous", parents)
         return etag, max(page.old_created_at, versions.built).replace(microsecond=0)
     parts = (endpoint, versions.app, page.id, page.title, page.protection, page.current_revision_id,
-             page.created_at.isoformat(), parents, query)
+             page.created_at.isoformat(), page.last_event, parents, query)
     return caching._digest("\x1f".join(map(str, parts)).encode()), None
 
 
