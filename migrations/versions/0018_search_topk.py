@@ -10,7 +10,9 @@ ranks a bounded set of candidates (wiki.services.search): the pages whose *title
 found in this small index (a title is a few words, so its posting lists are short), and the
 first few hundred of the other matches. The name starts with search_index so the model
 comparison leaves it alone (wiki.extensions). It is filled here from search_index, which
-holds each live page's title (with its display title) already.
+holds each live page's title (with its display title) already. On PostgreSQL the title's
+slashes are spaces first: its parser reads ``guides/Lighthouse`` as one file-path token, so
+the word ``lighthouse`` would not match it.
 """
 from alembic import op
 
@@ -30,7 +32,7 @@ def upgrade():
             CREATE TABLE search_index_titles (
                 page_id INTEGER PRIMARY KEY REFERENCES pages (id) ON DELETE CASCADE,
                 title TEXT NOT NULL,
-                document tsvector GENERATED ALWAYS AS (to_tsvector('english', title)) STORED
+                document tsvector GENERATED ALWAYS AS (to_tsvector('english', translate(title, '/', ' '))) STORED
             )
         """)
         op.execute("CREATE INDEX ix_search_index_titles_document ON search_index_titles USING GIN (document)")

@@ -80,13 +80,17 @@ class Results:
 
 
 # Ranking every match is what made a word found on most pages slow (bm25 over 51,805 matches,
-# 224 ms at 100,000 pages). So only a bounded set of candidates is ranked: the pages whose
-# title matches (from search_index_titles, whose posting lists are a title's few words), and
-# the first BODY_CANDIDATES of the other matches in the index's own order (page id), ranked
-# by bm25 / ts_rank among themselves. A query matching fewer pages than that is ranked whole,
-# exactly; a frequent one lists the best of its candidates and says more pages match.
-TITLE_CANDIDATES = 2000
-BODY_CANDIDATES = 400
+# 224 ms at 100,000 pages). So only a bounded set of candidates is looked at:
+# - the pages whose *title* matches (up to TITLE_CANDIDATES), from search_index_titles, whose
+#   posting lists are a title's few words; a page named by the query first, then the shortest
+#   titles (what bm25 on a title alone comes down to);
+# - the first BODY_CANDIDATES other matches in the index's own order (page id). When there are
+#   fewer, the query is rare and they are ranked by relevance: bm25 (whose cost grows with
+#   each word's number of pages: it counts them) or ts_rank. When there are more, the word is
+#   on too many pages for relevance among the body matches to mean much: they stay in page
+#   order, after the title matches, and the results say that more pages match.
+TITLE_CANDIDATES = 500
+BODY_CANDIDATES = 200
 
 
 def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int = 20) -> Results:
@@ -101,11 +105,13 @@ def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int
     params = {"prefix": like, "title_cap": TITLE_CANDIDATES, "body_cap": BODY_CANDIDATES}
     sqlite = _sqlite()
     titles, bodies = (_sqlite_candidates if sqlite else _postgresql_candidates)(query, params)
-    # (tier, score, key) per page; tier 0: its title matches; a lower score ranks higher.
+    # (tier, score, key) per page; tier 0: its title matches (score: the title's length); a
+    # lower score ranks higher.
     ranked: dict[int, tuple] = {}
-    for tier, rows in ((1, bodies), (0, titles)):
-        for page_id, key, score in rows:
-            ranked[page_id] = (tier, score, key)
+    for page_id, key, score in bodies:
+        ranked[page_id] = (1, score, key)
+    for page_id, key in titles:
+        ranked[page_id] = (0, len(key), key)
     exact = exact_title_keys(query)
     suffixes = tuple("/" + key for key in exact)
 
@@ -135,7 +141,7 @@ def _hits(ids: list[int], query: Query, sqlite: bool) -> list[Hit]:
 
 # Candidates without ORDER BY: FTS5 computes bm25 only for the rows a LIMIT lets through.
 _SQLITE_TITLES = """
-    SELECT t.rowid, pages.title_key, bm25(search_index_titles)
+    SELECT t.rowid, pages.title_key
     FROM search_index_titles t
     JOIN pages ON pages.id = t.rowid
     WHERE search_index_titles MATCH :title_match AND pages.title_key LIKE :prefix ESCAPE '\\'
@@ -143,13 +149,15 @@ _SQLITE_TITLES = """
     LIMIT :title_cap
 """
 _SQLITE_EXCLUDED = "AND t.rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH :excluded)"
-_SQLITE_BODIES = text("""
-    SELECT s.rowid, pages.title_key, bm25(search_index, 10.0, 1.0)
+_SQLITE_BODIES = """
+    SELECT s.rowid, pages.title_key, {score}
     FROM search_index s
     JOIN pages ON pages.id = s.rowid
     WHERE search_index MATCH :match AND pages.title_key LIKE :prefix ESCAPE '\\'
     LIMIT :body_cap
-""")
+"""
+_SQLITE_BODIES_FOUND = text(_SQLITE_BODIES.format(score="s.rowid"))
+_SQLITE_BODIES_RANKED = text(_SQLITE_BODIES.format(score="bm25(search_index, 10.0, 1.0)"))
 
 _SQLITE_DETAILS = text("""
     SELECT pages.id, pages.title, search_index.body, revisions.created_at, revisions.display_title
@@ -169,12 +177,15 @@ def _sqlite_candidates(query: Query, params: dict) -> tuple[list, list]:
     if query.excluded:
         title_params["excluded"] = " OR ".join(f'"{word}"' for word in query.excluded)
     titles = db.session.execute(text(statement), title_params).all()
-    bodies = db.session.execute(_SQLITE_BODIES, {**params, "match": query.fts5()}).all()
+    body_params = {**params, "match": query.fts5()}
+    bodies = db.session.execute(_SQLITE_BODIES_FOUND, body_params).all()
+    if len(bodies) < BODY_CANDIDATES:  # all of them: rank them
+        bodies = db.session.execute(_SQLITE_BODIES_RANKED, body_params).all()
     return titles, bodies
 
 
 _PG_TITLES = """
-    SELECT t.page_id, p.title_key, -ts_rank(t.document, q)
+    SELECT t.page_id, p.title_key
     FROM search_index_titles t
     JOIN pages p ON p.id = t.page_id,
          websearch_to_tsquery('english', :title_match) AS q
@@ -184,10 +195,12 @@ _PG_TITLES = """
 """
 _PG_EXCLUDED = """AND NOT EXISTS (SELECT 1 FROM search_index si WHERE si.page_id = t.page_id
                                   AND si.document @@ websearch_to_tsquery('english', :excluded))"""
-# The first BODY_CANDIDATES matches from the GIN index, then ts_rank on their small rank
-# vector (title and the page's opening, migration 0005) only.
+# The first BODY_CANDIDATES matches from the GIN index; when there are fewer, ts_rank on their
+# small rank vector (title and the page's opening, migration 0005), else page order.
 _PG_BODIES = text("""
-    SELECT c.page_id, c.title_key, -ts_rank(si.rank_vector, websearch_to_tsquery('english', :match), 1)
+    SELECT c.page_id, c.title_key,
+           CASE WHEN count(*) OVER () < :body_cap
+                THEN -ts_rank(si.rank_vector, websearch_to_tsquery('english', :match), 1) ELSE c.page_id END
     FROM (SELECT si.page_id, p.title_key
           FROM search_index si
           JOIN pages p ON p.id = si.page_id
