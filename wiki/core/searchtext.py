@@ -16,6 +16,7 @@ MAX_QUERY_LENGTH = 500  # characters looked at; a 10,000-character query is cut 
 MAX_TERMS = 16
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -179,7 +180,8 @@ def snippet(text: str, terms: tuple[str, ...], width: int = 220) -> str:
     first = pattern.search(text) if pattern else None
     lo = max(0, first.start() - width) if first else 0
     if lo:
-        lo = next((i + 1 for i in range(lo, first.start()) if text[i].isspace()), lo)
+        space = _SPACE.search(text, lo, first.start())
+        lo = space.end() if space else lo
     hi = lo + 4 * width
     flat = " ".join(text[lo:hi].split())
     first = pattern.search(flat) if pattern else None

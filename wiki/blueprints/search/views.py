@@ -3,7 +3,6 @@ from flask import Blueprint, render_template, request
 
 from wiki.web.lookup import int_arg, parse_title
 from wiki.services import discussion_index
-from wiki.services import pages as page_service
 from wiki.services import search as search_service
 
 bp = Blueprint("search", __name__)
@@ -21,7 +20,7 @@ def search():
     # "Go to page" for an exact title, or an offer to create it.
     candidate = raw.strip()[:300]
     title = parse_title(candidate) if candidate else None
-    exact = page_service.find_page(title) if title else None
+    exact = search_service.named_page(title.key) if title else None
     creatable = title.display if title and not exact else None
     return render_template("search/results.html", q=raw, prefix=prefix, results=results,
                            page_number=number, exact=exact, creatable=creatable, per_page=PER_PAGE,
