@@ -126,7 +126,7 @@ def search(raw_query: str, prefix: str = "", page_number: int = 1, per_page: int
     # lower score ranks higher.
     ranked: dict[int, tuple] = {}
     for page_id, key, score in bodies:
-        ranked[page_id] = (1, score, key)
+        ranked[page_id] = (1, score, key)  # key: "" without an in: prefix (not needed)
     for page_id, key in titles:
         ranked[page_id] = (0, len(key), key)
     exact = exact_title_keys(query)
@@ -166,15 +166,23 @@ _SQLITE_TITLES = """
     LIMIT :title_cap
 """
 _SQLITE_EXCLUDED = "AND t.rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH :excluded)"
+# Body candidates need no title key (a page named by the query is a title match, and the
+# rest are ordered by score, then page id): pages is joined only to apply an in: prefix.
 _SQLITE_BODIES = """
-    SELECT s.rowid, pages.title_key, {score}
+    SELECT s.rowid, {key}, {score}
     FROM search_index s
-    JOIN pages ON pages.id = s.rowid
-    WHERE search_index MATCH :match AND pages.title_key LIKE :prefix ESCAPE '\\'
+    {join}
+    WHERE search_index MATCH :match {where}
     LIMIT :body_cap
 """
-_SQLITE_BODIES_FOUND = text(_SQLITE_BODIES.format(score="s.rowid"))
-_SQLITE_BODIES_RANKED = text(_SQLITE_BODIES.format(score="bm25(search_index, 10.0, 1.0)"))
+_PREFIXED = {"key": "pages.title_key", "join": "JOIN pages ON pages.id = s.rowid",
+             "where": "AND pages.title_key LIKE :prefix ESCAPE '\\'"}
+_WHOLE = {"key": "''", "join": "", "where": ""}
+_SQLITE_BODIES_FOUND = {prefixed: text(_SQLITE_BODIES.format(score="s.rowid", **(_PREFIXED if prefixed else _WHOLE)))
+                        for prefixed in (True, False)}
+_SQLITE_BODIES_RANKED = {prefixed: text(_SQLITE_BODIES.format(score="bm25(search_index, 10.0, 1.0)",
+                                                              **(_PREFIXED if prefixed else _WHOLE)))
+                         for prefixed in (True, False)}
 
 _SQLITE_DETAILS = text("""
     SELECT pages.id, pages.title, search_index.body, revisions.created_at, revisions.display_title
@@ -195,9 +203,10 @@ def _sqlite_candidates(query: Query, params: dict) -> tuple[list, list]:
         title_params["excluded"] = " OR ".join(f'"{word}"' for word in query.excluded)
     titles = db.session.execute(text(statement), title_params).all()
     body_params = {**params, "match": query.fts5()}
-    bodies = db.session.execute(_SQLITE_BODIES_FOUND, body_params).all()
+    prefixed = params["prefix"] != "%"
+    bodies = db.session.execute(_SQLITE_BODIES_FOUND[prefixed], body_params).all()
     if len(bodies) < BODY_CANDIDATES:  # all of them: rank them
-        bodies = db.session.execute(_SQLITE_BODIES_RANKED, body_params).all()
+        bodies = db.session.execute(_SQLITE_BODIES_RANKED[prefixed], body_params).all()
     return titles, bodies
 
 
@@ -214,17 +223,22 @@ _PG_EXCLUDED = """AND NOT EXISTS (SELECT 1 FROM search_index si WHERE si.page_id
                                   AND si.document @@ websearch_to_tsquery('english', :excluded))"""
 # The first BODY_CANDIDATES matches from the GIN index; when there are fewer, ts_rank on their
 # small rank vector (title and the page's opening, migration 0005), else page order.
-_PG_BODIES = text("""
+_PG_BODIES = """
     SELECT c.page_id, c.title_key,
            CASE WHEN count(*) OVER () < :body_cap
                 THEN -ts_rank(si.rank_vector, websearch_to_tsquery('english', :match), 1) ELSE c.page_id END
-    FROM (SELECT si.page_id, p.title_key
+    FROM (SELECT si.page_id, {key} AS title_key
           FROM search_index si
-          JOIN pages p ON p.id = si.page_id
-          WHERE si.document @@ websearch_to_tsquery('english', :match) AND p.title_key LIKE :prefix ESCAPE '\\'
+          {join}
+          WHERE si.document @@ websearch_to_tsquery('english', :match) {where}
           LIMIT :body_cap) AS c
     JOIN search_index si ON si.page_id = c.page_id
-""")
+"""
+_PG_BODIES_BY = {
+    True: text(_PG_BODIES.format(key="p.title_key", join="JOIN pages p ON p.id = si.page_id",
+                                 where="AND p.title_key LIKE :prefix ESCAPE '\\'")),
+    False: text(_PG_BODIES.format(key="''", join="", where="")),
+}
 
 _PG_DETAILS = text("""
     SELECT pages.id, pages.title, search_index.body, revisions.created_at, revisions.display_title
@@ -248,10 +262,13 @@ def _postgresql_candidates(query: Query, params: dict) -> tuple[list, list]:
     title_params = {**params, "title_match": positive.websearch()}
     if query.excluded:
         title_params["excluded"] = " or ".join(query.excluded)
+    if not query.excluded:  # the small title table alone: the planner's own choice is best
+        titles = db.session.execute(text(statement), title_params).all()
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     db.session.execute(text("SET LOCAL enable_indexscan = off"))
-    titles = db.session.execute(text(statement), title_params).all()
-    bodies = db.session.execute(_PG_BODIES, {**params, "match": query.websearch()}).all()
+    if query.excluded:  # it tests search_index's documents too
+        titles = db.session.execute(text(statement), title_params).all()
+    bodies = db.session.execute(_PG_BODIES_BY[params["prefix"] != "%"], {**params, "match": query.websearch()}).all()
     db.session.execute(text("SET LOCAL enable_seqscan = on"))
     db.session.execute(text("SET LOCAL enable_indexscan = on"))
     return titles, bodies
