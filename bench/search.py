@@ -1,8 +1,11 @@
 """Search latency on a wiki of 20,000 pages of 3-6 KB, for SQLite and PostgreSQL.
 
-Usage: .venv/bin/python bench/search.py [DATABASE_URL|""] [PAGES]
+Usage: .venv/bin/python bench/search.py [DATABASE_URL|""] [PAGES] [--reuse]
 Default: SQLite in a temporary folder, 20,000 pages. For PostgreSQL pass e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/bench (its public schema is dropped first).
+``--reuse``: the database given already holds the PAGES pages of an earlier run (a SQLite
+file, or a PostgreSQL database): it is migrated to the current head and searched again,
+without loading and indexing (the index is rebuilt only when a migration emptied it).
 
 Pages and revisions are bulk-inserted (rendering 20,000 pages is not what this measures);
 the index is then built by the service's own search.reindex_all(). 200 varied queries are
@@ -21,6 +24,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from bench.common import fresh_app  # noqa: E402
+from wiki import create_app  # noqa: E402
 from wiki.extensions import db  # noqa: E402
 from wiki.models import Page, Revision  # noqa: E402
 from wiki.services import search  # noqa: E402
@@ -59,15 +63,22 @@ def percentile(samples, p):
 
 
 def main() -> None:
-    app, url = fresh_app(sys.argv[1] if len(sys.argv) > 1 else None)
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+    reuse = "--reuse" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--reuse"]
+    if reuse:
+        url = args[0]
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                          "JOBS_QUEUE_URL": "immediate", "JOBS_WORKER_THREADS": 0})
+    else:
+        app, url = fresh_app(args[0] if args else None)
+    count = int(args[1]) if len(args) > 1 else 20_000
     rng = random.Random(42)
     words = vocabulary(rng)
     now = datetime.now(timezone.utc)
     with app.app_context():
         upgrade()
         start = time.perf_counter()
-        for base in range(0, count, 1000):
+        for base in range(0, 0 if reuse else count, 1000):
             pages, revisions = [], []
             for n in range(base, min(base + 1000, count)):
                 topics = rng.sample(TOPICS, 3)
@@ -84,11 +95,13 @@ def main() -> None:
             db.session.commit()
         loaded = time.perf_counter() - start
         start = time.perf_counter()
-        search.reindex_all()
+        if not reuse or not db.session.execute(text("SELECT count(*) FROM search_index")).scalar():
+            search.reindex_all()
         indexed = time.perf_counter() - start
         db.session.execute(text("ANALYZE"))  # as autovacuum would have by the time anyone searches
         db.session.commit()
 
+        rng = random.Random(7)  # the queries do not depend on how the pages were loaded (--reuse)
         queries = []
         for i in range(200):
             kind = i % 5
@@ -102,6 +115,7 @@ def main() -> None:
             t = time.perf_counter()
             search.search(q)
             service.append((time.perf_counter() - t) * 1000)
+            db.session.rollback()  # each request ends its transaction
         client = app.test_client()
         http = []
         for q in queries:
@@ -111,6 +125,10 @@ def main() -> None:
     print(f"database: {url.split(':')[0]}; {count:,} pages loaded in {loaded:.0f} s, indexed in {indexed:.0f} s")
     print(f"service layer, 200 queries: median {statistics.median(service):.1f} ms, p95 {percentile(service, 95):.1f} ms")
     print(f"HTTP search page, same queries: median {statistics.median(http):.1f} ms, p95 {percentile(http, 95):.1f} ms")
+    kinds = ("word", "word pair", "phrase", "exclusion", "in: prefix")
+    for k, kind in enumerate(kinds):
+        mine = service[k::5]
+        print(f"  service, {kind:10}: median {statistics.median(mine):6.1f} ms, p95 {percentile(mine, 95):6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ TABLES = ("path_follows", "path_progress", "path_steps", "learning_paths",  # is
           "discussion_states", "webhook_deliveries", "webhooks", "api_tokens",
           "notifications", "watches", "user_preferences", "page_events", "scheduled_runs",
           "file_links", "file_variants", "file_versions", "files", "blobs",
-          "jobs", "search_index", "links", "revisions", "pages", "audit_events", "invitations", "users")
+          "jobs", "search_index_titles", "search_index", "links", "revisions", "pages", "audit_events", "invitations", "users")
 
 
 def pytest_configure(config):

@@ -143,3 +143,60 @@ def test_among_pages_named_by_the_query_the_shortest_title_comes_first(client, t
     make_page("pages.ja/common/tar", "# tar\n\n> アーカイブ tar")
     make_page("pages/common/tar", "# tar\n\n> Archiving utility. " + "Options and files. " * 30)
     assert result_titles(search(client, "tar"))[:3] == ["common/tar", "pages/common/tar", "pages.ja/common/tar"]
+
+
+# issue 21: a word found on most pages is not ranked over every match, only over the title
+# matches and the first BODY_CANDIDATES others; the caps are made small here instead of
+# creating thousands of pages.
+@pytest.fixture
+def lighthouses(make_page, make_user):
+    ann = make_user("ann")
+    for n in range(12):
+        make_page(f"notes/Coast {n:02}", f"The lighthouse number {n} stands on the coast.", ann)
+    make_page("notes/Foggy lighthouse", "A tower in the fog.", ann)
+    make_page("guides/Lighthouse", "How a lamp works.", ann)
+
+
+def test_title_matches_come_before_other_matches(client, lighthouses):
+    titles = result_titles(search(client, "lighthouse"))
+    assert titles[:2] == ["guides/Lighthouse", "notes/Foggy_lighthouse"]  # named by the query, then a title match
+    assert len(titles) == 14
+
+
+def test_a_frequent_word_lists_its_title_matches_and_the_first_other_matches(client, lighthouses, monkeypatch):
+    from wiki.services import search as search_service
+    monkeypatch.setattr(search_service, "BODY_CANDIDATES", 5)
+    html = search(client, "lighthouse")
+    titles = result_titles(html)
+    # The title matches were written last, after the first five others: they still come first.
+    assert titles[:2] == ["guides/Lighthouse", "notes/Foggy_lighthouse"]
+    assert len(titles) == 7 and "Many pages match" in html and "Next →" not in html
+    assert "Many pages match" not in search(client, "tower")
+
+
+def test_a_frequent_word_pages_through_its_ranked_candidates(app, lighthouses, monkeypatch):
+    from wiki.services import search as search_service
+    monkeypatch.setattr(search_service, "BODY_CANDIDATES", 8)
+    with app.app_context():
+        pages = [search_service.search("lighthouse", page_number=n, per_page=4) for n in (1, 2, 3)]
+    assert pages[0].capped and pages[0].has_more
+    titles = [hit.title for page in pages for hit in page.hits]
+    assert len(titles) == 10 == len(set(titles)) and not pages[-1].has_more
+
+
+def test_exclusions_and_prefixes_apply_to_title_matches(client, lighthouses):
+    assert "notes/Foggy_lighthouse" not in result_titles(search(client, "lighthouse -fog"))
+    assert "guides/Lighthouse" in result_titles(search(client, "lighthouse -fog"))
+    assert "guides/Lighthouse" not in result_titles(search(client, "lighthouse in:notes/"))
+    assert result_titles(search(client, "lighthouse in:guides/")) == ["guides/Lighthouse"]
+
+
+def test_the_title_index_follows_renames_and_deletes(client, make_user, login, make_page):
+    make_page("Beacon", "a light")
+    login(make_user("alice"))
+    post_form(client, "/wiki/Beacon/-/rename", {"new_title": "Signal", "leave_redirect": "y"},
+              form_url="/-/login")
+    assert result_titles(search(client, "beacon")) == []
+    assert result_titles(search(client, "signal")) == ["Signal"]
+    post_form(client, "/wiki/Signal/-/delete", {}, form_url="/wiki/Signal/-/delete")
+    assert result_titles(search(client, "signal")) == []

@@ -93,3 +93,13 @@ def test_snippet_text_leaves_out_code_labels_and_heading_links():
     html = render_markdown("## Setup\n\n```python\nprint(1)\n```\n", section_edit_url=lambda n: "/e").html
     text = html_to_text(html)
     assert text.split() == ["Setup", "print(1)"]
+
+
+def test_a_snippet_far_into_a_long_text_is_the_same_as_near_its_start():
+    filler = "word " * 2000
+    near = snippet("lead text " + "pad " * 30 + "the needle is here " + "tail " * 100, ("needle",))
+    far = snippet(filler + "lead text " + "pad " * 30 + "the needle is here " + "tail " * 100, ("needle",))
+    assert near.startswith("… ") and far.startswith("… ") and near.endswith(" …") and far.endswith(" …")
+    assert near.count("<mark>needle</mark>") == far.count("<mark>needle</mark>") == 1
+    assert far.split("<mark>")[0].endswith("the ") and len(far) - len(near) < 10
+    assert snippet("a\n\n  needle   b\nc", ("needle",)) == "a <mark>needle</mark> b c"

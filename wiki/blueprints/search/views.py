@@ -3,7 +3,6 @@ from flask import Blueprint, render_template, request
 
 from wiki.web.lookup import int_arg, parse_title
 from wiki.services import discussion_index
-from wiki.services import pages as page_service
 from wiki.services import search as search_service
 
 bp = Blueprint("search", __name__)
@@ -25,7 +24,7 @@ def search():
     # "Go to page" for an exact title, or an offer to create it.
     candidate = raw.strip()[:300] if not filtered else ""
     title = parse_title(candidate) if candidate else None
-    exact = page_service.find_page(title) if title else None
+    exact = search_service.named_page(title.key) if title else None
     creatable = title.display if title and not exact else None
     filters = {key: value for key, value in (("in", prefix), ("tag", tag)) if value}  # kept by the pager
     return render_template("search/results.html", q=raw, prefix=prefix, tag=tag, filters=filters, results=results,
