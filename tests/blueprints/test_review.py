@@ -315,3 +315,15 @@ def test_due_soon_lists_what_falls_due_in_two_weeks(app, client, people, make_pa
     text = client.get("/-/review?soon=1").get_data(as_text=True)
     assert "Soon" in text and "Later" not in text and "Due on" in text
     assert "Nothing is due for review" in client.get("/-/review").get_data(as_text=True)
+
+
+def test_the_admin_dashboard_counts_pages_due_for_review(app, people, make_page, make_user):
+    make_page("Caching", REVIEWED, author=people[0])
+    make_page("Fresh", REVIEWED, author=people[0])
+    make_user("root", role="admin")
+    admin = client_for(app, "root")
+    assert "none: every page with a review date is up to date" in admin.get("/-/admin").get_data(as_text=True)
+    age(app, "Caching", 40)
+    html = admin.get("/-/admin").get_data(as_text=True)
+    assert '<strong class="dashboard-alert">1</strong> page past its review date' in html
+    assert 'href="/-/review">Due for review<' in html

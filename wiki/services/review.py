@@ -11,7 +11,7 @@ ordinary edit does not.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -281,6 +281,14 @@ def due_items(now: datetime | None = None, owner: User | None = None, prefix: st
     items.sort(key=lambda item: (item.due_at, item.page.title_key, item.anchor or ""))
     rows = items[(page_number - 1) * per_page:upto]
     return rows[:per_page], len(rows) > per_page
+
+
+def due_count(now: datetime | None = None) -> int:
+    """How many live pages have the page or a section due for review (the admin dashboard):
+    one count on the ``first_due_at`` index."""
+    now = now or utcnow()
+    return db.session.scalar(select(func.count()).select_from(PageReview).join(Page, Page.id == PageReview.page_id)
+                             .where(Page.deleted.is_(False), PageReview.first_due_at <= now)) or 0
 
 
 def events(page_id: int, limit: int = 50) -> list[PageEvent]:

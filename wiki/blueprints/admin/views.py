@@ -6,7 +6,7 @@ from wiki.blueprints.admin.forms import ActiveForm, ConfirmForm, InvitationForm,
 from wiki.web import hosts
 from wiki.web.lookup import int_arg
 from wiki.models import ROLES
-from wiki.services import admin, jobs, linkhealth
+from wiki.services import admin, jobs, linkhealth, review
 from wiki.services.errors import DomainError
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
@@ -18,7 +18,7 @@ AUDIT_PAGE_SIZE = 100
 def dashboard():
     """Issue 20: the administration's front page: counts (each one indexed query) and links."""
     return render_template("admin/dashboard.html", users=admin.user_counts(), jobs=jobs.counts(),
-                           broken=linkhealth.count())
+                           broken=linkhealth.count(), due=review.due_count())
 
 
 @bp.get("/users")
