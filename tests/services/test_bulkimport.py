@@ -12,7 +12,7 @@ from tests.conftest import wipe
 from tests.files_support import png
 from tests.services.test_mdimport import write
 from wiki.extensions import db
-from wiki.models import File, FileLink, Job, Link, Page, Revision, User
+from wiki.models import File, FileLink, Job, Link, Page, Revision, User, Watch
 from wiki.services import bulkpages, fileimport, mdimport, users
 from wiki.services import pages as page_service
 from wiki.services.errors import DomainError
@@ -57,8 +57,9 @@ def snapshot() -> dict:
     column = "rowid" if db.engine.dialect.name == "sqlite" else "page_id"
     index = sorted((titles[row[0]], row[1], row[2]) for row in db.session.execute(
         text(f"SELECT {column}, title, body FROM search_index")))
+    watches = sorted((names[w.user_id], titles.get(w.page_id), w.prefix) for w in db.session.scalars(select(Watch)))
     return {"pages": pages, "revisions": revisions, "links": links, "file_links": file_links, "files": files,
-            "search": index}
+            "search": index, "watches": watches}
 
 
 def report_of(report: mdimport.Report) -> tuple:
@@ -70,11 +71,16 @@ def prepare_wiki(make_page):
     make_page("Existing page", "# Existing\n\n## Part two\n\nLinks to [[notes/a]] and [[Home#Nothing]].\n")
 
 
+def importer_user():
+    """An active account (its new pages are auto-watched) whose summaries mention nobody."""
+    return users.find_user("importer") or users.create_user("importer", "a long enough password")
+
+
 def sequential(root, max_bytes) -> mdimport.Report:
     """The import as it was before issue 21: each file saved in turn by save_page (with its
     fan-out jobs run at once, as in every test), then its files attached."""
     plan = mdimport.plan_import(root, max_bytes=max_bytes)
-    user, _ = users.get_or_create_system_user("importer")
+    user = importer_user()
     report = mdimport.Report(skipped=list(plan.problems))
     for planned in mdimport.write_order(plan.files):
         try:
@@ -95,7 +101,7 @@ def sequential(root, max_bytes) -> mdimport.Report:
 
 def parallel(root, max_bytes, workers) -> mdimport.Report:
     plan = mdimport.plan_import(root, max_bytes=max_bytes)
-    user, _ = users.get_or_create_system_user("importer")
+    user = importer_user()
     return mdimport.run_import(plan, user, max_bytes=max_bytes, jobs=workers)
 
 
@@ -157,8 +163,10 @@ def test_a_worker_that_dies_leaves_whole_pages_and_a_rerun_finishes(app, runner,
         expected = snapshot()
     wipe(app)
     prepare_wiki(make_page)
+    with app.app_context():
+        importer_user()
     monkeypatch.setattr(bulkpages, "render_page", _die_on_b)
-    result = runner.invoke(args=["import-markdown", str(root), "--user", "importer", "--create-user", "--jobs", "2"])
+    result = runner.invoke(args=["import-markdown", str(root), "--user", "importer", "--jobs", "2"])
     assert result.exit_code == 1
     assert "A rendering process stopped unexpectedly" in result.output
     assert "Run the import again to finish it." in result.output

@@ -66,6 +66,7 @@ class NewPage:
     title: str  # as the page will be titled
     source: str
     summary: str
+    author: User | None = None  # None: the author create_pages is given
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ def create_pages(pages: list[NewPage], author: User | None, max_bytes: int, work
 
     targets = plan_targets([(e.title.display, e.body, e.redirect) for _p, e in edits], workers)
     files = plan_files((e.title.key, e.title.display) for _p, e in edits)
-    notify = _Notify(author)
+    notify = _Notify()
     try:
         results = render_all([(e.title.display, e.title.key, e.body, e.redirect) for _p, e in edits],
                              targets, files, workers)
@@ -297,26 +298,39 @@ def _existing_keys(keys: list[str]) -> set[str]:
 
 class _Notify:
     """What a save does besides writing, decided once for the whole run: most imports have no
-    watcher, no webhook and no @mention in their summaries, and then nothing is queued."""
+    watcher, no webhook and no @mention in their summaries, and then nothing is queued. A new
+    page can be watched only through a prefix (or by its author's auto-watch, added here)."""
 
-    def __init__(self, author: User | None):
-        self.author = author
+    def __init__(self):
         self.watchers = db.session.scalar(select(db.func.count()).select_from(Watch).where(
-            Watch.user_id != (author.id if author else -1))) > 0
+            Watch.prefix.is_not(None))) > 0
         self.hooks = any("page.saved" in hook.events.split(",") for hook in
                          db.session.scalars(select(Webhook).where(Webhook.active.is_(True))))
-        self.auto_watch = author is not None and author.active
+        self._auto: dict[int, bool] = {}
 
-    def saved(self, page: Page, summary: str) -> None:
-        from wiki.services import notifications, watching, webhooks  # as pages.save_edit does, for the few that need it
+    def auto_watches(self, author: User | None) -> bool:
+        """Whether the author's new pages are watched by them (watching.auto_watch's rule)."""
+        from wiki.services import preferences
 
-        if self.auto_watch:
-            watching.auto_watch(self.author, page)
-        if self.watchers or mentions(summary):
-            notifications.queue_page_event(page, "edit", self.author, summary=summary, number=1,
-                                           mention_text=summary)
+        if author is None:
+            return False
+        if author.id not in self._auto:
+            self._auto[author.id] = bool(author.active and preferences.of(author.id).auto_watch)
+        return self._auto[author.id]
+
+    def needed(self, summaries: list[str]) -> bool:
+        return self.watchers or self.hooks or any(mentions(summary) for summary in summaries)
+
+    def saved(self, page: Page, summary: str, author: User | None) -> None:
+        from wiki.services import notifications, webhooks  # as pages.save_edit does, for the few that need it
+
+        notifications.queue_page_event(page, "edit", author, summary=summary, number=1, mention_text=summary)
         if self.hooks:
-            webhooks.emit("page.saved", page, self.author, revision=1)
+            webhooks.emit("page.saved", page, author, revision=1)
+
+
+def _author_id(author: User | None) -> int | None:
+    return author.id if author is not None else None
 
 
 def _write(batch: list[tuple[NewPage, Edit, _Rendered]], author: User | None, before: int | None,
@@ -329,11 +343,11 @@ def _write(batch: list[tuple[NewPage, Edit, _Rendered]], author: User | None, be
           "deleted": False} for _p, edit, _r in batch]).all()
     revision_ids = db.session.scalars(
         insert(Revision).returning(Revision.id, sort_by_parameter_order=True),
-        [{"page_id": page_id, "number": 1, "parent_id": None, "author_id": author.id if author else None,
+        [{"page_id": page_id, "number": 1, "parent_id": None, "author_id": _author_id(page.author or author),
           "created_at": now, "summary": edit.summary, "minor": False, "source": edit.body, "html": result.html,
           "toc": result.toc, "headings": result.headings, "display_title": result.display_title,
           "size": edit.size, "parent_size": 0}
-         for page_id, (_p, edit, result) in zip(page_ids, batch)]).all()
+         for page_id, (page, edit, result) in zip(page_ids, batch)]).all()
     db.session.execute(
         update(Page.__table__).where(Page.__table__.c.id == bindparam("pid"))
         .values(current_revision_id=bindparam("rid")),
@@ -351,10 +365,14 @@ def _write(batch: list[tuple[NewPage, Edit, _Rendered]], author: User | None, be
                for page_id, (_p, edit, result) in zip(page_ids, batch) if result.search_text is not None]
     if entries:
         search.index_many(entries)
-    if notify.auto_watch or notify.watchers or notify.hooks or any(mentions(e.summary) for _p, e, _r in batch):
+    watches = [{"user_id": (page.author or author).id, "page_id": page_id, "created_at": now}
+               for page_id, (page, _e, _r) in zip(page_ids, batch) if notify.auto_watches(page.author or author)]
+    if watches:
+        db.session.execute(Watch.__table__.insert(), watches)
+    if notify.needed([edit.summary for _p, edit, _r in batch]):
         pages = {page.id: page for page in db.session.scalars(select(Page).where(Page.id.in_(page_ids)))}
-        for page_id, (_p, edit, _r) in zip(page_ids, batch):
-            notify.saved(pages[page_id], edit.summary)
+        for page_id, (page, edit, _r) in zip(page_ids, batch):
+            notify.saved(pages[page_id], edit.summary, page.author or author)
     if before is not None:  # pages that existed before the import may show red links to these
         keys = sorted(edit.title.key for _p, edit, _r in batch)
         for start in range(0, len(keys), RERENDER_KEYS):
