@@ -31,7 +31,6 @@ from sqlalchemy import bindparam, insert, select, update
 
 from wiki.core.edits import Edit
 from wiki.core.markup import display_title, extract_headings
-from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.wikilinks import WIKILINK_RE, parse_wikilink
 from wiki.core.notices import mentions
 from wiki.core.searchtext import html_to_text
