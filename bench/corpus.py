@@ -1,4 +1,4 @@
-"""A deterministic wiki corpus for bench/perf.py, loaded through the save service.
+"""A deterministic wiki corpus for bench/perf.py, loaded through the imports' fast path.
 
 Every page is a function of its index alone (its own ``random.Random``), so any number of
 loader processes produce the same wiki. Links of page ``i`` point only at pages ``j < i``
@@ -13,7 +13,10 @@ built the same way: ``Busy page`` with ``BUSY_REVISIONS`` revisions and ``Calm p
 revisions (1 and 10,000 as much as 1 and 10) differ in at most five lines: what differs
 between the two pages is the length of the history, not the size of a diff.
 
-Rendering Markdown (Python-Markdown, Pygments, bleach) is ~90% of a save's cost. Within
+The ordinary pages are created by wiki.services.bulkpages (issue 21): rendered in worker
+processes, written in batches, the same pages save_page would make. With ``bulk=False``
+they are saved one by one by two loader processes, as before:
+rendering Markdown (Python-Markdown, Pygments, bleach) is ~90% of a save's cost. Within
 one corpus every page renders to the same result on every database (its links resolve the
 same way), so the first load records each rendering in a side file and later loads of the
 same corpus (the other database) replay them: ``save_page`` still does everything else
@@ -228,6 +231,30 @@ def _load_pages(url: str, worker: int, workers: int, count: int, done, memo_dir)
         memo.flush()
 
 
+def _load_pages_bulk(url: str, count: int, workers: int, done) -> None:
+    """Create the ordinary pages through wiki.services.bulkpages (issue 21): the path of
+    ``import-markdown``, rendered by ``workers`` processes and written in batches. Every page
+    is what save_page would have made of it: each links only to earlier pages, so all its
+    links are blue either way."""
+    _fast_sqlite(url)
+    from wiki.services import bulkpages
+
+    app = _app(url)
+    with app.app_context():
+        authors = _users(AUTHORS)
+        new = [bulkpages.NewPage(str(i), title(i), body(i), f"create page {i}", authors[i % len(authors)])
+               for i in range(count)]
+
+        def progress(n: int) -> None:
+            with done.get_lock():
+                done.value += n
+
+        created, refused = bulkpages.create_pages(new, None, max_bytes=1024 * 1024, workers=workers,
+                                                  progress=progress)
+        if refused:
+            raise SystemExit(f"corpus pages refused: {refused[:3]}")
+
+
 def _load_history(url: str, name: str, revisions: int, done) -> None:
     _fast_sqlite(url)
     from wiki.extensions import db
@@ -265,8 +292,13 @@ def _bar(label: str, value: int, total: int, start: float) -> None:
     sys.stderr.flush()
 
 
-def load(url: str, spec: CorpusSpec, workers: int = 2, render_memo: Path | None = None) -> float:
-    """Migrate the empty database at ``url`` and save the whole corpus into it; seconds taken."""
+def load(url: str, spec: CorpusSpec, workers: int = 2, render_memo: Path | None = None, bulk: bool = True) -> float:
+    """Migrate the empty database at ``url`` and save the whole corpus into it; seconds taken.
+
+    ``bulk`` (the default): the ordinary pages go through wiki.services.bulkpages, the fast
+    path of the imports (``render_memo`` is then used by nothing); else each through
+    save_page, replaying renderings from ``render_memo`` when given. The history pages are
+    saved revision by revision either way: that is what they measure."""
     from flask_migrate import upgrade
 
     from wiki.extensions import db
@@ -284,7 +316,11 @@ def load(url: str, spec: CorpusSpec, workers: int = 2, render_memo: Path | None 
     ctx = multiprocessing.get_context("fork")
     start = time.perf_counter()
     done = ctx.Value("i", 0)
-    procs = [ctx.Process(target=_load_pages, args=(url, w, workers, spec.pages, done, render_memo)) for w in range(workers)]
+    if bulk:  # one process writing, ``workers`` rendering
+        procs = [ctx.Process(target=_load_pages_bulk, args=(url, spec.pages, workers, done))]
+    else:
+        procs = [ctx.Process(target=_load_pages, args=(url, w, workers, spec.pages, done, render_memo))
+                 for w in range(workers)]
     # The history pages go in a process of their own, beside the page loaders.
     hist_done = ctx.Value("i", 0)
     hist = [ctx.Process(target=_load_history, args=(url, BUSY, spec.busy_revisions, hist_done)),

@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python -m bench.import_repo --repo /tmp/tldr [--db URL] [--plan-only] [--limit N]
-    .venv/bin/python -m bench.import_repo --generate 100000 [--db URL] [--plan-only]
+    .venv/bin/python -m bench.import_repo --generate 100000 [--db URL] [--plan-only] [--jobs 2]
     .venv/bin/python -m bench.import_repo --sizes 10000 25000 50000 100000   # planning only
 
 ``--repo`` imports a local checkout (never committed here: fetch one, e.g. tldr-pages/tldr or
@@ -20,6 +20,7 @@ re-rendering the pages that linked to a page before it existed.
 """
 import argparse
 import logging
+import os
 import random
 import resource
 import shutil
@@ -57,6 +58,15 @@ def generate(root: Path, count: int, seed: int = 22) -> None:
         (root / name).write_text(text)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the rendering processes, once ended
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -76,6 +86,7 @@ def main() -> None:
     parser.add_argument("--db", default="")
     parser.add_argument("--plan-only", action="store_true")
     parser.add_argument("--queue", choices=["deferred", "immediate"], default="deferred")
+    parser.add_argument("--jobs", type=int, default=2, help="rendering processes (1: in this process)")
     args = parser.parse_args()
     queue = {} if args.queue == "immediate" else {
         "JOBS_QUEUE_URL": "sqlite:///" + tempfile.mkdtemp(prefix="nexus-bench-jobs-") + "/jobs.db"}
@@ -113,6 +124,7 @@ def main() -> None:
             upgrade()
             user, _ = users.get_or_create_system_user("Importer")
             start, cpu_start, done = time.perf_counter(), time.process_time(), [0]
+            children_start = _children_cpu()
             last = [start, time.process_time(), 0]  # wall clock, CPU time, files at the last line
 
             def progress(n: int) -> None:
@@ -127,13 +139,18 @@ def main() -> None:
                           f"{files / max(cpu - last[1], 1e-9):,.1f} files per CPU second", flush=True)
                     last[:] = [now, cpu, done[0]]
 
-            report = mdimport.run_import(result, user, max_bytes=app.config["MAX_PAGE_BYTES"], progress=progress)
+            report = mdimport.run_import(result, user, max_bytes=app.config["MAX_PAGE_BYTES"], progress=progress,
+                                         jobs=args.jobs)
             seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+            workers_cpu = _children_cpu() - children_start
             queued = db.session.scalar(select(func.count()).select_from(Job))
-        print(f"import ({args.queue} jobs): {len(report.created):,} created in {seconds:.1f} s "
-              f"({len(report.created) / seconds:,.1f} files/s; {cpu_seconds:,.0f} s of CPU, "
-              f"{len(report.created) / cpu_seconds:,.1f} files per CPU second), {len(report.skipped)} skipped, {queued:,} fan-out "
-              f"jobs left queued; peak RSS {peak_rss_mb():,.0f} MB")
+        total_cpu = cpu_seconds + workers_cpu
+        print(f"import ({args.queue} jobs, --jobs {args.jobs}): {len(report.created):,} created in {seconds:.1f} s "
+              f"({len(report.created) / seconds:,.1f} files/s; {cpu_seconds:,.0f} s of CPU in this process + "
+              f"{workers_cpu:,.0f} s in the rendering processes, {len(report.created) / total_cpu:,.1f} files per "
+              f"CPU second), {len(report.skipped)} skipped, {queued:,} fan-out jobs left queued; peak RSS "
+              f"{peak_rss_mb():,.0f} MB (rendering processes: {_children_rss_mb():,.0f} MB at most); "
+              f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         if args.generate:
             shutil.rmtree(folder)

@@ -112,6 +112,13 @@ def rerender() -> None:
     click.echo(f"Rendered {pages} pages and {revisions} old revisions again.")
 
 
+def _jobs_option(command):
+    return click.option(
+        "--jobs", type=click.IntRange(1, 64), default=None,
+        help="Processes that render pages side by side (default: one per CPU; 1 renders in this process)."
+    )(command)
+
+
 @click.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--with-password-hashes", is_flag=True,
@@ -138,23 +145,31 @@ def export_command(directory: Path, with_password_hashes: bool, with_emails: boo
 
 @click.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_jobs_option
 @with_appcontext
-def import_command(directory: Path) -> None:
+def import_command(directory: Path, jobs: int | None) -> None:
     """Restore an export made by `flask export` into an empty database.
 
     The whole export is checked first; if anything is wrong nothing is written.
     """
-    from wiki.services import backup
+    from wiki.services import backup, bulkpages
 
     try:
         export = backup.load_export(directory)
     except (DomainError, backup.InvalidExport) as error:
         raise click.ClickException(f"Nothing was imported. {error}") from None
+    units, bar = backup.import_units(export), _Progress("Importing", "steps (a revision written, a page rendered)")
     try:
-        with click.progressbar(length=backup.import_units(export), label="Importing", file=sys.stderr) as bar:
-            summary = backup.import_export(export, progress=bar.update, files_root=Path(directory))
-    except DomainError as error:  # a damaged files/ folder (wiki.services.filebackup)
+        summary = backup.import_export(export, progress=lambda n: bar.advance(n, units), files_root=Path(directory),
+                                       jobs=jobs or bulkpages.default_jobs())
+    except DomainError as error:  # a damaged files/ folder (wiki.services.filebackup), a dead worker
         raise click.ClickException(f"Nothing was imported. {error}") from None
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo("Interrupted. Nothing was imported (an import is one transaction).", err=True)
+        sys.exit(130)
+    finally:
+        bar.close()
     click.echo(f"Imported {summary.pages} pages ({summary.revisions} revisions) and {summary.users} users.")
     without = sum(1 for user in export.users if user.password_hash is None)
     if without:
@@ -190,15 +205,16 @@ def _render_history() -> None:
 @click.option("--create-user", is_flag=True,
               help="Create the account, inactive and without a password, if it does not exist.")
 @click.option("--prefix", default=None, help="Put every page under this title (the root README becomes it).")
+@_jobs_option
 @with_appcontext
-def import_markdown(directory: Path, username: str, create_user: bool, prefix: str | None) -> None:
+def import_markdown(directory: Path, username: str, create_user: bool, prefix: str | None, jobs: int | None) -> None:
     """Import a folder of Markdown files (*.md), one page per file; run again to update.
 
     A file's page is titled by its path: concepts/caching.md -> concepts/caching; a folder's
     README.md or index.md -> the folder's title; the root one -> Home. Relative links
     between the files become wiki links. See docs/backup.md.
     """
-    from wiki.services import mdimport
+    from wiki.services import bulkpages, mdimport
 
     planning = _Progress("Planning", "steps (each file is read, then converted)")
     try:
@@ -212,22 +228,37 @@ def import_markdown(directory: Path, username: str, create_user: bool, prefix: s
     importing = _Progress("Importing", "files")
     try:
         report = mdimport.run_import(plan, user, max_bytes=current_app.config["MAX_PAGE_BYTES"],
-                                     progress=lambda n: importing.advance(n, len(plan.files)))
+                                     progress=lambda n: importing.advance(n, len(plan.files)),
+                                     jobs=jobs or bulkpages.default_jobs())
+    except mdimport.ImportInterrupted as stopped:
+        importing.close()
+        _echo_report(stopped.report)
+        click.echo("Interrupted. The pages above were written whole; run the same command again to import "
+                   "the rest.", err=True)
+        sys.exit(130)
+    except mdimport.ImportStopped as stopped:
+        importing.close()
+        _echo_report(stopped.report)
+        raise click.ClickException(str(stopped)) from None
     finally:
         importing.close()
     _echo_report(report)
 
 
 class _Progress:
-    """Progress on stderr: a bar on a terminal; otherwise (a log, a pipe) a line every
-    LOG_EVERY seconds and one at the end, so a long import never looks stuck."""
+    """Progress on stderr, with the rate and the time left: a bar redrawn in place on a
+    terminal; otherwise (a log, a pipe) a line every LOG_EVERY seconds and one at the end,
+    so a long import never looks stuck."""
 
     LOG_EVERY = 10.0
+    DRAW_EVERY = 0.2
+    WIDTH = 28
 
     def __init__(self, label: str, unit: str):
-        self.label, self.unit, self.bar, self.done, self.total = label, unit, None, 0, 0
-        self.logged = time.monotonic()  # the first line after LOG_EVERY seconds, or at the end
-        self.tty, self.printed = sys.stderr.isatty(), None
+        self.label, self.unit, self.done, self.total = label, unit, 0, 0
+        self.started = time.monotonic()
+        self.logged = self.started  # the first line after LOG_EVERY seconds, or at the end
+        self.tty, self.printed, self.drawn, self.closed = sys.stderr.isatty(), None, 0.0, False
 
     def to(self, done: int, total: int) -> None:
         """Record that ``done`` of ``total`` steps are done."""
@@ -235,21 +266,42 @@ class _Progress:
 
     def advance(self, steps: int, total: int) -> None:
         self.done, self.total = self.done + steps, total
+        now = time.monotonic()
         if self.tty:
-            if self.bar is None:
-                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-                self.bar.__enter__()
-            self.bar.update(steps)
-        elif time.monotonic() - self.logged >= self.LOG_EVERY:
+            if now - self.drawn >= self.DRAW_EVERY or self.done >= self.total:
+                self.drawn = now
+                self._draw()
+        elif now - self.logged >= self.LOG_EVERY:
             self._line()
+
+    def rate_and_left(self) -> str:
+        """", 412 files/s, 3 min 2 s left" (the rate so far), or "" before the first step."""
+        seconds = time.monotonic() - self.started
+        if seconds <= 0 or not self.done:
+            return ""
+        rate = self.done / seconds
+        left = max(self.total - self.done, 0) / rate
+        shown = f"{left:.0f} s" if left < 60 else f"{int(left // 60)} min {int(left % 60)} s"
+        return f", {rate:,.0f} {self.unit.split()[0]}/s, {shown} left"
+
+    def _draw(self) -> None:
+        filled = int(self.WIDTH * self.done / self.total) if self.total else 0
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        sys.stderr.write(f"\r{self.label} [{bar}] {self.done:,}/{self.total:,}{self.rate_and_left()}\x1b[K")
+        sys.stderr.flush()
+        self.printed = self.done
 
     def _line(self) -> None:
         self.logged, self.printed = time.monotonic(), self.done
-        click.echo(f"{self.label}: {self.done:,} of {self.total:,} {self.unit}", err=True)
+        click.echo(f"{self.label}: {self.done:,} of {self.total:,} {self.unit}{self.rate_and_left()}", err=True)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+        if self.closed:
+            return
+        self.closed = True
+        if self.tty and self.printed is not None:
+            self._draw()
+            sys.stderr.write("\n")
         elif self.total and not self.tty and self.printed != self.done:
             self._line()
 

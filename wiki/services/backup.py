@@ -42,10 +42,8 @@ from wiki.models import (
     ROLES, BrokenLink, DiscussionComment, DiscussionCommentVersion, DiscussionState, DiscussionThread, FileLink, Link,
     Page, PageTag, Revision, User, UserPreferences, utcnow,
 )
-from wiki.services import linkhealth, path_progress, paths, rendering, reviewbackup, search, tags
+from wiki.services import path_progress, paths, rendering, reviewbackup, search, tags
 from wiki.services.errors import InvalidInput
-from wiki.services.filerefs import file_link_rows
-from wiki.services.links import link_rows
 from wiki.services.users import UNUSABLE_PASSWORD, username_key
 from wiki.core.titles import InvalidTitle, canonical_key
 
@@ -205,7 +203,7 @@ def load_export(source: Path) -> Export:
 
 
 def import_export(export: Export, progress: Callable[[int], None] | None = None,
-                  files_root: Path | None = None) -> ImportSummary:
+                  files_root: Path | None = None, jobs: int = 1) -> ImportSummary:
     """Write a validated export into the (empty) database, in one transaction.
 
     Revisions keep their numbers, authors, times, summaries, minor flags and parents.
@@ -213,7 +211,8 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
     then links and the search index are written once. Old revisions hold their source as
     preformatted text until render_history() renders them: rendering is nearly all of the
     cost, and the wiki is complete and usable without it. ``progress(n)`` is told of n units
-    done: one per revision written, one per page rendered (import_units() in all).
+    done: one per revision written, one per page rendered (import_units() in all). ``jobs``:
+    processes rendering side by side (the result is the same for any number).
     """
     from wiki.services import filebackup  # files (issue 14), checked before anything is written
 
@@ -224,7 +223,7 @@ def import_export(export: Export, progress: Callable[[int], None] | None = None,
         pages = _write_pages(export, users, step)
         if files is not None:
             filebackup.restore_files(files, users)
-        _render_and_index(pages, step)
+        _render_and_index(pages, step, jobs)
         _write_discussions(export, pages, users)
         reviewbackup.write_reviews(export, pages, users)  # issue 20
         if export.paths is not None:
@@ -241,9 +240,9 @@ def import_units(export: Export) -> int:
     return export.revision_count + len(export.pages)
 
 
-def import_wiki(source: Path, progress: Callable[[int], None] | None = None) -> ImportSummary:
+def import_wiki(source: Path, progress: Callable[[int], None] | None = None, jobs: int = 1) -> ImportSummary:
     """load_export then import_export: nothing is written unless the whole export is valid."""
-    return import_export(load_export(source), progress, files_root=Path(source))
+    return import_export(load_export(source), progress, files_root=Path(source), jobs=jobs)
 
 
 # Stored as the HTML of an old revision until it is rendered: its source, escaped. Real
@@ -352,9 +351,12 @@ def _write_pages(export: Export, users: dict[str, User], step) -> list[_Imported
     return imported
 
 
-def _render_and_index(imported: list[_Imported], step) -> None:
-    """Render the current revisions against the imported pages without asking the database,
-    then write the link table and the search index in bulk."""
+def _render_and_index(imported: list[_Imported], step, workers: int = 1) -> None:
+    """Render the current revisions against the imported pages without asking the database
+    (in ``workers`` processes: wiki.services.bulkpages), then write the link table and the
+    search index in bulk."""
+    from wiki.services import bulkpages
+
     live = {item.page.title_key: (item.page, {}) for item in imported if not item.page.deleted}
     sources = {item.page.title_key: item.current.source for item in imported if not item.page.deleted}
     # Section links are checked and labelled with their target's headings, so the targets'
@@ -362,14 +364,24 @@ def _render_and_index(imported: list[_Imported], step) -> None:
     for key in _section_link_targets(item.current.source for item in imported) & live.keys():
         if redirect_target(sources[key]) is None:  # a redirect shows no headings
             live[key][1].update((h.id, " ".join(h.text.split())) for h in extract_headings(sources[key]))
-    resolver = rendering.PreloadedResolver(live)
-    rows, file_rows, broken = [], [], []
-    for item in imported:
-        result = rendering.render(item.page.title, item.current.source, resolver)
-        rendering.apply(item.current, result)
-        rows.extend(link_rows(item.page, result))
-        file_rows.extend(file_link_rows(item.page, result))
-        broken.extend(linkhealth.broken_rows(item.page, item.current.source, result, resolver))  # issue 20
+    targets = {key: (bulkpages.Target(page.title, key, page.display_title), headings)
+               for key, (page, headings) in live.items()}
+    db.session.flush()
+    files = bulkpages.plan_files(())  # the restored files of the imported pages
+    rendered = bulkpages.render_all(
+        [(item.page.title, item.page.title_key, item.current.source, redirect_target(item.current.source))
+         for item in imported], targets, files, workers)
+    rows, file_rows, entries, broken = [], [], [], []
+    for item, result in zip(imported, rendered):
+        current = item.current
+        current.html, current.toc, current.headings = result.html, result.toc, result.headings
+        current.display_title = result.display_title
+        rows.extend({**row, "source_page_id": item.page.id} for row in result.links)
+        file_rows.extend({**row, "source_page_id": item.page.id} for row in result.file_links)
+        broken.extend({**row, "source_page_id": item.page.id} for row in result.broken)  # issue 20
+        if not item.page.deleted and result.search_text is not None:
+            entries.append({"id": item.page.id, "title": f"{item.page.title}\n{result.display_title}"
+                            if result.display_title else item.page.title, "body": result.search_text})
         step(1)
     db.session.flush()
     if rows:
@@ -378,8 +390,8 @@ def _render_and_index(imported: list[_Imported], step) -> None:
         db.session.execute(FileLink.__table__.insert(), file_rows)
     if broken:
         db.session.execute(BrokenLink.__table__.insert(), broken)
-    for item in imported:
-        search.index_page(item.page, item.current)
+    if entries:
+        search.index_many(entries)
     # Tags live in the sources: the imported pages' rows, in one statement (issue 20).
     tag_rows = [row for item in imported for row in tags.tag_rows(item.page, item.current.source)]
     if tag_rows:

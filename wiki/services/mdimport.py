@@ -26,7 +26,9 @@ from wiki.core.importlinks import (HeadingRef, convert_links, fold_titles, is_ma
                                    title_for_path)
 from wiki.core.markup import extract_headings
 from wiki.core.diff.merge import merge3
+from wiki.core.importfiles import file_references
 from wiki.models import Page, Revision, User
+from wiki.services import bulkpages
 from wiki.services import pages as page_service
 from wiki.services import users
 from wiki.services.errors import DomainError, EditConflict, InvalidInput
@@ -299,28 +301,92 @@ def _read(path: str, file: Path, max_bytes: int, plan: Plan) -> str | None:
 
 # --- Writing pages -----------------------------------------------------------------------------
 
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during run_import: ``report`` tells what was written (whole pages, committed)."""
+
+    def __init__(self, report: Report):
+        super().__init__()
+        self.report = report
+
+
+class ImportStopped(DomainError):
+    """run_import could not go on (a rendering process died); ``report`` tells what was written."""
+
+    def __init__(self, message: str, report: Report):
+        super().__init__(message)
+        self.report = report
+
+
 def run_import(plan: Plan, user: User, max_bytes: int = page_service.DEFAULT_MAX_BYTES,
-               progress: Callable[[int], None] | None = None) -> Report:
-    """Save each planned file as a revision by ``user`` (each file in its own transaction)."""
+               progress: Callable[[int], None] | None = None, jobs: int = 1) -> Report:
+    """Write the plan as revisions by ``user``. ``progress(n)``: n more files done.
+
+    Files whose title is new to the wiki are created together (wiki.services.bulkpages:
+    rendered by ``jobs`` worker processes, written in batches); the same pages, revisions,
+    links and search index for any ``jobs``. Files of pages that exist already are updated
+    or merged one by one after them, each in its own transaction. Ctrl-C raises
+    ImportInterrupted, a dead worker ImportStopped; both carry the report of what was written
+    (whole pages only), and running the import again finishes it.
+    """
     report = Report(skipped=list(plan.problems))
-    for planned in write_order(plan.files):
+    ordered = write_order(plan.files)
+    existing = _existing_keys([canonical_key(planned.title) for planned in ordered])
+    new = [planned for planned in ordered if canonical_key(planned.title) not in existing]
+    by_path = {planned.path: planned for planned in new}
+    created: list[bulkpages.Created] = []
+    try:
         try:
-            _import_file(planned, user, max_bytes, report)
-            _import_attachments(plan.root, planned, user, report)
-        except EditConflict:
-            db.session.rollback()
-            report.skipped.append(Skipped(planned.path, f"“{planned.title}” was edited in the wiki since the last "
-                                          "import and those edits overlap the file's changes; the page was "
-                                          "left as it is", "conflict"))
-        except DomainError as error:
-            db.session.rollback()
-            report.skipped.append(Skipped(planned.path, str(error), "problem"))
-        if progress:
-            progress(1)
+            _created, refused = bulkpages.create_pages(
+                [bulkpages.NewPage(p.path, p.title, p.text, import_summary(p.path)) for p in new], user, max_bytes,
+                workers=jobs, progress=progress, created=created)
+        finally:
+            report.created.extend(item.ref for item in created)
+        report.skipped.extend(Skipped(path, reason, "problem") for path, reason in refused)
+        if progress and refused:
+            progress(len(refused))
+        for item in created:
+            if file_references(by_path[item.ref].text, item.ref):
+                _import_attachments(plan.root, by_path[item.ref], user, report)
+        for planned in ordered:
+            if canonical_key(planned.title) in existing:
+                _import_one(plan.root, planned, user, max_bytes, report)
+                if progress:
+                    progress(1)
+    except KeyboardInterrupt:
+        db.session.rollback()
+        raise ImportInterrupted(_sorted(report)) from None
+    except bulkpages.WorkerStopped as error:
+        raise ImportStopped(f"{error} Run the import again to finish it.", _sorted(report)) from None
+    return _sorted(report)
+
+
+def _sorted(report: Report) -> Report:
     for paths in (report.created, report.updated, report.merged, report.unchanged):
         paths.sort()
     report.skipped.sort(key=lambda item: item.path)
     return report
+
+
+def _existing_keys(keys: list[str]) -> set[str]:
+    """Those of ``keys`` that some page (live or deleted) has."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found.update(db.session.scalars(select(Page.title_key).where(Page.title_key.in_(keys[start:start + 500]))))
+    return found
+
+
+def _import_one(root: Path, planned: PlannedFile, user: User, max_bytes: int, report: Report) -> None:
+    try:
+        _import_file(planned, user, max_bytes, report)
+        _import_attachments(root, planned, user, report)
+    except EditConflict:
+        db.session.rollback()
+        report.skipped.append(Skipped(planned.path, f"“{planned.title}” was edited in the wiki since the last "
+                                      "import and those edits overlap the file's changes; the page was "
+                                      "left as it is", "conflict"))
+    except DomainError as error:
+        db.session.rollback()
+        report.skipped.append(Skipped(planned.path, str(error), "problem"))
 
 
 def write_order(files: list[PlannedFile]) -> list[PlannedFile]:

@@ -115,6 +115,17 @@ def resolve_title(page: Page) -> None:
         .values(target_page_id=page.id).execution_options(synchronize_session=False))
 
 
+def resolve_missing_steps() -> None:
+    """Every step naming a title that had no live page leads to the live page of that title
+    now, if there is one (a bulk import: resolve_title for all its pages in one statement)."""
+    gone = select(Page.id).where(Page.deleted.is_(True)).scalar_subquery()
+    live = (select(Page.id).where(Page.title_key == PathStep.target_key, Page.deleted.is_(False))
+            .limit(1).scalar_subquery())
+    db.session.execute(
+        update(PathStep).where(or_(PathStep.target_page_id.is_(None), PathStep.target_page_id.in_(gone)))
+        .values(target_page_id=live).execution_options(synchronize_session=False))
+
+
 # --- What the pages show ----------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -152,17 +152,18 @@ class PreloadedResolver(Resolver):
 
 
 def render(title: str, source: str, resolver: Resolver | None = None,
-           redirect: str | None | Unparsed = UNPARSED) -> Rendered:
+           redirect: str | None | Unparsed = UNPARSED, files: FileResolver | None = None) -> Rendered:
     """Render a page's source to sanitized HTML, resolving its links against the database
     (or through ``resolver``). ``redirect``: the source's redirect target, if the caller
-    parsed it already (a save validated it in its Edit)."""
+    parsed it already (a save validated it in its Edit). ``files``: the file resolver to use
+    (wiki.services.filerefs.PreloadedFileResolver in bulk work), else one asking the database."""
     target = redirect_target(source) if redirect is UNPARSED else redirect
     if target is not None:
         # "#REDIRECT [[X]]" would render as a heading; show it as what it means.
         return render_markdown(f"This page redirects to [[{target}]].", resolver or Resolver())
     resolver = resolver or Resolver()
     resolver.prefetch(source)
-    resolver.files = FileResolver(title)
+    resolver.files = files if files is not None else FileResolver(title)
     edit_url = page_url(title, action="edit")
     discuss_url = page_url(title, action="discussion")  # issue 16: the same link for every reader
     return render_markdown(source, resolver, section_edit_url=lambda n: f"{edit_url}?section={n}",

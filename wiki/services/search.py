@@ -38,6 +38,13 @@ def index_page(page: Page, revision: Revision, redirect: str | None | Unparsed =
                        {"id": page.id, "title": title})
 
 
+def index_many(entries: list[dict]) -> None:
+    """Index many pages not in the index yet, with one executemany: ``entries`` of {"id": page
+    id, "title": title (and display title, as index_page joins them), "body": plain text}."""
+    column = "rowid" if _sqlite() else "page_id"
+    db.session.execute(text(f"INSERT INTO search_index ({column}, title, body) VALUES (:id, :title, :body)"), entries)
+
+
 def unindex_page(page: Page) -> None:
     """Remove a page from the index (deleted, or about to be indexed again)."""
     column = "rowid" if _sqlite() else "page_id"
