@@ -176,12 +176,12 @@ class RenderMemo:
 
         real = rendering.render
 
-        def render(title, source, resolver=None):
-            key = hashlib.sha256(f"{title}\0{source}".encode()).hexdigest()
+        def render(title, source, resolver=None, **options):  # options: e.g. redirect (issue 19)
+            key = hashlib.sha256(f"{title}\0{source}\0{sorted(options.items())}".encode()).hexdigest()
             row = self.db.execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
             if row is not None:
                 return pickle.loads(zlib.decompress(row[0]))
-            result = real(title, source, resolver)
+            result = real(title, source, resolver, **options)
             self.pending.append((key, zlib.compress(pickle.dumps(result), 1)))
             if len(self.pending) >= 200:
                 self.flush()
