@@ -179,9 +179,8 @@ class RenderMemo:
 
         real = rendering.render
 
-        def render(title, source, resolver=None, **options):  # options: e.g. redirect (a parsed one)
-            shown = {k: v for k, v in options.items() if v is None or isinstance(v, str)}  # not a sentinel
-            key = hashlib.sha256(f"{title}\0{source}{shown or ''}".encode()).hexdigest()
+        def render(title, source, resolver=None, **options):  # options: e.g. redirect (issue 19)
+            key = hashlib.sha256(f"{title}\0{source}\0{sorted(options.items())}".encode()).hexdigest()
             row = self.db.execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
             if row is not None:
                 return pickle.loads(zlib.decompress(row[0]))

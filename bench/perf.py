@@ -148,6 +148,7 @@ class Browser:
                 return None
 
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.user_agent = dict(self.opener.addheaders).get("User-agent", "")
 
     def request(self, path: str, data: dict | None = None, headers: dict | None = None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -262,7 +263,9 @@ def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling
         scenarios = [
             ("view typical page", typical, {}, None),
             ("view random pages", base + "/", {}, str(lua)),
-            ("view page, logged in", typical, {"Cookie": cookie}, None),
+            # The User-Agent of the login: with another one (wrk sends none) Flask-Login's session
+            # protection marks the session not fresh, and every answer would set a new cookie.
+            ("view page, logged in", typical, {"Cookie": cookie, "User-Agent": editor.user_agent}, None),
             ("conditional GET (304)", typical, {"If-None-Match": etag}, None),
             ("view page, long history", busy, {}, None),
             ("view page, 10 revisions", calm, {}, None),

@@ -43,7 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     # 3. Blueprints, error handlers, CLI, response headers and template helpers.
     from wiki import cli, jobqueue
     from wiki.blueprints import BLUEPRINTS
-    from wiki.web import access, apiauth, caching, common, errors, hosts, inbox, proxy, ratelimit, readcache, requestlog
+    from wiki.web import (access, apiauth, caching, common, errors, fragments, frames, hosts, inbox, proxy, ratelimit,
+                          readcache, requestlog)
 
     jobqueue.register(app)  # before the blueprints: their services queue jobs
     for blueprint in BLUEPRINTS:
@@ -52,12 +53,14 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
     common.register(app)
     inbox.register(app)  # the header's notification count, the watch button
+    fragments.register(app)  # issue 21: per-user parts of page views (the extension point)
     hosts.register(app)  # absolute URLs only from PUBLIC_URL/SERVER_NAME/TRUSTED_HOSTS; relative redirects
     ratelimit.register(app)
     apiauth.register(app)  # bearer tokens and CORS for /api/, before access decides with the token's scope
     access.register(app)  # after every blueprint: it refuses to start with a route it has no rule for
     caching.register(app)  # after access: its cached page views are served to those allowed only
     readcache.register(app)  # after caching: history, diffs, blame, recent changes from the page cache
+    frames.register(app)  # issue 21: logged-in page views from a cached frame, after access too
     requestlog.register(app)  # one line per request on the "nexus.request" logger
     proxy.register(app)  # ProxyFix (outermost, so the log sees forwarded addresses)
     return app

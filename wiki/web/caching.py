@@ -50,7 +50,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
 
-from wiki.web import access, hosts, inbox, outages
+from wiki.web import access, fragments, hosts, outages
 from wiki.services.availability import unavailable
 from wiki.extensions import db
 from wiki.models import DiscussionState, LearningPath, Page, PageReview, PathStep, Revision, User, utcnow
@@ -153,12 +153,13 @@ def _static_version(endpoint: str, values: dict) -> None:
 
 def _viewer(page=None) -> str:
     """Who is looking, as far as the page's bytes depend on it (for a logged-in user also
-    their unread count and whether they watch the page: wiki.web.inbox)."""
+    their unread count, whether they watch the page and any other per-user fragment's state:
+    wiki.web.fragments)."""
     if not current_user.is_authenticated:
         return "anonymous"
     token = session.get("csrf_token") or ""
     return (f"{current_user.get_id()}:{current_user.role}:{current_user.username}:{_digest(token.encode(), 8)}:"
-            f"{inbox.viewer_state(page)}")
+            f"{fragments.viewer_state(page)}")
 
 
 def not_modified(kind: str, page, revision, *extra):
@@ -216,8 +217,8 @@ IN_PATH = or_(
 )
 
 _CURRENT_STATE = (
-    select(Page.id, Page.title, Page.protection, Page.current_revision_id, Revision.number, Revision.html,
-           Revision.toc, Revision.created_at, User.username, DiscussionState.version.label("discussion"),
+    select(Page.id, Page.title, Page.title_key, Page.protection, Page.current_revision_id, Revision.number,
+           Revision.html, Revision.toc, Revision.created_at, User.username, DiscussionState.version.label("discussion"),
            PageReview.version.label("review_version"), PageReview.first_due_at)
     .join(Revision, Revision.id == Page.current_revision_id)
     .outerjoin(User, User.id == Revision.author_id)
@@ -231,10 +232,23 @@ _CURRENT_STATE = (
 def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -> tuple[str, datetime] | None:
     """(ETag, Last-Modified) of an anonymous view of the page at URL path ``raw``, or None
     when the view must answer (no such page, or a non-canonical spelling: it redirects)."""
+    found = page_state(engine, raw)
+    if found is None:
+        return None
+    row, parents = found
+    return view_validators(app_version, built, row, parents, "anonymous")
+
+
+def page_state(engine, raw: str, connection=None):
+    """(row of _CURRENT_STATE, parents' state) of the page at URL path ``raw``, or None when
+    the view must answer (no such page, or a non-canonical spelling: it redirects).
+    ``connection``: one already open (the request's session's), left open."""
     try:
         key = canonical_key(raw)
     except InvalidTitle:
         return None
+    if connection is not None:
+        return _page_state(connection, key, raw)
     # Not the ORM session: nothing to track or flush. One statement needs no transaction:
     # without one PostgreSQL is spared a BEGIN and a ROLLBACK, which halved the time of a
     # cached view above bare Flask (bench/view_scaling.py). SQLite reads outside a
@@ -243,12 +257,23 @@ def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -
     if engine.dialect.name == "postgresql":
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
     with connection:
-        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
-        if row is None or title_to_url_path(row.title) != raw or row.in_path:
-            return None
-        parents = _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
+        return _page_state(connection, key, raw)
+
+
+def _page_state(connection, key: str, raw: str):
+    row = connection.execute(_CURRENT_STATE, {"key": key}).first()
+    # Issue 20: a page in a learning path is left to the view (its bytes depend on other pages).
+    if row is None or title_to_url_path(row.title) != raw or row.in_path:
+        return None
+    return row, _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
+
+
+def view_validators(app_version: str, built: datetime, row, parents: str, viewer: str) -> tuple[str, datetime]:
+    """(ETag, Last-Modified) of the page view of ``row`` (from page_state) for ``viewer``:
+    the same as not_modified("view", ...) computes from the ORM objects (the view passes the
+    discussion's version and the review banner's key: wiki.blueprints.pages.views.view)."""
     etag = _etag_for(app_version, "view", row.id, row.title, row.protection, row.current_revision_id,
-                     row.current_revision_id, row.number, row.html, row.toc, row.username or "", "anonymous", None,
+                     row.current_revision_id, row.number, row.html, row.toc, row.username or "", viewer, None,
                      row.discussion or 0, _review_key(row.review_version, row.first_due_at), parents)
     return etag, max(row.created_at, built).replace(microsecond=0)
 

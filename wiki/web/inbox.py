@@ -7,7 +7,7 @@ so a 304 never brings back a page with yesterday's count.
 from flask import Flask, g
 from flask_login import current_user
 
-from wiki.services import notifications, watching
+from wiki.services import notifications, viewers, watching
 from wiki.web.outages import OfflineUser
 
 
@@ -44,3 +44,13 @@ def watching_page(page) -> bool:
 def viewer_state(page=None) -> str:
     """What a logged-in view's bytes depend on beyond the page: the count, the watch button."""
     return f"{unread_notifications()}:{int(watching_page(page))}"
+
+
+def prime(page) -> None:
+    """Read the count and ``page``'s watch state in one query (wiki.web.frames' cached path)."""
+    if not current_user.is_authenticated or page is None or _offline():
+        return
+    cache = g.setdefault("nexus_watching", {})
+    if "nexus_unread" in g or page.id in cache:
+        return
+    g.nexus_unread, cache[page.id] = viewers.header_state(current_user.id, page.id, page.title_key)

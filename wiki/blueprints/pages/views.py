@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_login import current_user
 from markupsafe import escape
 
-from wiki.web import caching, outages
+from wiki.web import caching, frames, outages
 from wiki.core.markup import slugify_heading
 from wiki.core.markup.redirects import redirect_target
 from wiki.core.markup.sections import get_section, parent_sections
@@ -61,9 +61,11 @@ def view(title):
         return unchanged
     talk = discussions.summary(page, version)
     content = with_counts(page.current_revision.html, talk.counts, wiki_url("discussion.discussion", page.title))
-    return render_template("pages/view.html", page=page, revision=page.current_revision,
-                           redirected_from=redirected_from, discussion=talk, content=content,
-                           review_state=review_state, path_state=path_state)
+    context = dict(revision=page.current_revision, redirected_from=redirected_from, discussion=talk, content=content,
+                   review_state=review_state, path_state=path_state)
+    if frames.member():  # issue 21: a frame shared by the role, and this user's fragments
+        return frames.render("pages/view.html", page, **context)
+    return render_template("pages/view.html", page=page, **context)
 
 
 def path_arg() -> int | None:
