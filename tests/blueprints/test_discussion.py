@@ -334,7 +334,7 @@ def test_mentions_watchers_and_participants_are_notified(app, client, make_page)
 
 
 def test_a_discussion_of_200_comments_runs_as_many_statements_as_one_of_40(app, make_page):
-    client = login_as(app, "viewer")  # logged in: every view renders (rows added here bump no version)
+    client = login_as(app, "viewer")  # logged in: no anonymous page cache
     make_page("Caching", BODY)
     with app.app_context():
         page = db.session.scalar(db.select(Page))
@@ -356,6 +356,11 @@ def test_a_discussion_of_200_comments_runs_as_many_statements_as_one_of_40(app, 
             db.session.commit()
 
     def count(url):
+        # Rows added here bump no version: forget the kept frames (issue 21), so the view renders.
+        from wiki.web import fragments, frames
+        app.extensions[frames.EXTENSION].entries.clear()
+        app.extensions[frames.EXTENSION].size = 0
+        fragments._cache.entries.clear()
         with counted_statements(app) as n:
             assert client.get(url).status_code == 200
         return n[0]
