@@ -457,12 +457,23 @@ def test_workers_killed_again_and_again_during_saves_lose_no_save(checker, serve
     threads = [threading.Thread(target=guarded, args=(i,)) for i in range(clients_count)]
     for thread in threads:
         thread.start()
+    seen: dict[int, float] = {}  # worker pid -> when it was first seen
+    progress = [0]  # saves accepted when a worker was last killed
     while any(thread.is_alive() for thread in threads):
         time.sleep(0.5)
         workers = server.workers()
-        if len(workers) == 2:  # one of them serves while the other starts again
-            os.kill(workers[kills[0] % 2], signal.SIGKILL)
+        now = time.monotonic()
+        for pid in workers:
+            seen.setdefault(pid, now)
+        # One of them serves while the other starts again; a worker is killed only once it has
+        # had time to boot and serve, else on a loaded machine no worker would ever answer.
+        # Kill again only once a save went through since the last kill: a worker that boots
+        # slowly is not killed before any worker could answer.
+        booted = sorted((pid for pid in workers if now - seen[pid] >= 2.0), key=seen.get)
+        if len(workers) == 2 and booted and len(accepted) > progress[0]:
+            os.kill(booted[0], signal.SIGKILL)
             kills[0] += 1
+            progress[0] = len(accepted)
     for thread in threads:
         thread.join()
     assert not errors, errors
