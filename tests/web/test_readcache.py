@@ -222,3 +222,31 @@ def test_mark_verified_shows_in_a_cached_history_at_once(app, guide, make_page, 
     again = anonymous(app).get(url)
     assert again.headers["ETag"] != first.headers["ETag"]
     assert "ed" in again.get_data(as_text=True).split("Events", 1)[-1]
+
+
+def test_a_database_lost_after_the_view_rendered_gives_the_page_but_keeps_nothing(app, guide, monkeypatch):
+    # The door's state is read twice: before the view and again after it, to keep the answer
+    # only if nothing changed meanwhile. When the database drops in between, the rendered
+    # page is still whole: the visitor gets it, and nothing unconfirmed is stored.
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    calls = FlaskCalls(app)
+    real_state = readcache.state
+    seen = []
+
+    def dropping(*args, **kwargs):
+        seen.append(args[2])
+        if len(seen) == 2:  # the re-check after the view
+            raise exc.OperationalError("SELECT", {}, sqlite3.OperationalError("disk I/O error"))
+        return real_state(*args, **kwargs)
+
+    monkeypatch.setattr(readcache, "state", dropping)
+    first = anonymous(app).get("/-/recent")
+    assert first.status_code == 200 and "Guide" in first.get_data(as_text=True)
+    assert "ETag" not in first.headers
+    monkeypatch.setattr(readcache, "state", real_state)
+    again = anonymous(app).get("/-/recent")
+    assert calls.count == 2  # nothing had been kept: the app answered again
+    assert again.get_data() == first.get_data()

@@ -250,8 +250,15 @@ def _after(response):
         if validators is not None and validators[0] == key:
             current_app.extensions[EXTENSION].put(key, response.get_data(), response.headers["Content-Type"])
         return response  # (caching._cache_headers adds them)
-    again = state(db.engine, current, endpoint, request.view_args or {},
-                  request.environ.get("QUERY_STRING", ""))
+    try:
+        again = state(db.engine, current, endpoint, request.view_args or {},
+                      request.environ.get("QUERY_STRING", ""))
+    except Exception as error:  # noqa: BLE001 - re-raised unless the database went away
+        if unavailable(error) is None:
+            raise
+        # The database went away after the view rendered: the answer stands (it was whole),
+        # but nothing can tell it is still current, so it is neither kept nor validated.
+        return response
     if again is None or again[0] != key:
         return response  # something changed while the view rendered: no validator, nothing kept
     current_app.extensions[EXTENSION].put(key, response.get_data(), response.headers["Content-Type"])
