@@ -43,7 +43,7 @@ def _base_config(url: str) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test secret",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},  # the wiki's own: idle connections are tested (wiki.web.outages)
         # Jobs run inside the request, right after its commit, so a test sees their effect at
         # once; tests of the queue itself (tests/services/test_jobs.py) choose another.
         "JOBS_QUEUE_URL": "immediate",

@@ -90,7 +90,13 @@ class Defaults:
     MAIL_BATCH_MINUTES = 15  # "immediate" mail: at most one mail per page per this many minutes
     MAIL_DIGEST_HOUR = 7  # the daily digest goes out at the first sweep after this hour (UTC)
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    # A pooled connection idle longer than this many seconds is tested ("SELECT 1") before a
+    # request uses it, so one the database dropped meanwhile (a restart, an idle timeout) is
+    # replaced instead of failing that request. One busy enough to be back within this time
+    # is used at once: SQLAlchemy's pool_pre_ping tested every checkout, one more round trip
+    # to PostgreSQL on every page view (wiki.web.outages, bench/RESULTS.md). 0: test always.
+    DATABASE_PING_AFTER_IDLE = 1.0
     SITE_NAME = "Nexus"
 
     # The wiki's address, e.g. "https://wiki.example.org" (scheme and host, no path): absolute

@@ -364,7 +364,7 @@ class PageEvent(db.Model):
     revisions (which a delete or restore does not make)."""
 
     __tablename__ = "page_events"
-    __table_args__ = (Index("ix_page_events_created_at", "created_at"),)
+    __table_args__ = (Index("ix_page_events_created_at", "created_at"), Index("ix_page_events_page_id", "page_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))

@@ -24,6 +24,8 @@ URLS = [
     "/wiki/Guide/-/blame",
     "/-/recent",
     "/-/recent?page=2",
+    "/-/search?q=status",
+    "/-/search?q=guide&in=&tag=",
 ]
 
 
@@ -250,3 +252,71 @@ def test_a_database_lost_after_the_view_rendered_gives_the_page_but_keeps_nothin
     again = anonymous(app).get("/-/recent")
     assert calls.count == 2  # nothing had been kept: the app answered again
     assert again.get_data() == first.get_data()
+
+
+def search(app, q="status"):
+    return anonymous(app).get(f"/-/search?q={q}")
+
+
+def test_a_repeated_search_is_served_until_anything_search_shows_changes(app, guide, make_page, make_user):
+    first = search(app)
+    assert "Guide" in first.get_data(as_text=True) and "Another" not in first.get_data(as_text=True)
+    calls = FlaskCalls(app)
+    assert search(app).get_data() == first.get_data() and calls.count == 0
+    # A save of any page (here one that did not match before) changes the answer at once.
+    make_page("Other", "Another page, status unknown")
+    now = search(app)
+    assert calls.count == 1 and "status unknown" in now.get_data(as_text=True).replace("<mark>", "").replace("</mark>", "")
+    assert now.headers["ETag"] != first.headers["ETag"]
+    assert search(app).get_data() == now.get_data() and calls.count == 1
+    admin = make_user("admin", role="admin")
+    with app.app_context():  # a rename without a redirect writes no revision, and still shows
+        moves.rename_page(page_service.find_page("Other"), "Elsewhere", db.session.get(User, admin.id),
+                          leave_redirect=False)
+    renamed = search(app).get_data(as_text=True)
+    assert calls.count == 2 and "Elsewhere" in renamed and 'href="/wiki/Other"' not in renamed
+    with app.app_context():
+        moves.delete_page(page_service.find_page("Elsewhere"), db.session.get(User, admin.id), "gone")
+    assert "Elsewhere" not in search(app).get_data(as_text=True) and calls.count == 3
+    assert search(app).get_data(as_text=True) == fresh(app, "/-/search?q=status").get_data(as_text=True)
+
+
+def test_a_hidden_comment_leaves_cached_search_results_at_once(app, guide, make_user):
+    from wiki.services import discussions
+
+    admin = make_user("admin", role="admin")
+    with app.app_context():
+        thread = discussions.start_thread(page_service.find_page("Guide"), db.session.get(User, admin.id),
+                                          "Zebrafish are off topic here")
+        comment_id = db.session.scalar(select(discussions.DiscussionComment.id)
+                                       .where(discussions.DiscussionComment.thread_id == thread.id))
+    assert "Zebrafish" in search(app, "zebrafish").get_data(as_text=True)
+    search(app, "zebrafish")  # kept
+    with app.app_context():
+        comment = db.session.get(discussions.DiscussionComment, comment_id)
+        discussions.set_hidden(comment, db.session.get(User, admin.id), True, "spam")
+    assert "Zebrafish" not in search(app, "zebrafish").get_data(as_text=True)
+
+
+def test_a_change_rolled_back_leaves_the_generation_and_a_committed_one_moves_it(app, guide):
+    from wiki.services import search as search_service
+
+    with app.app_context():
+        before = search_service.generation(db.session.connection())
+        db.session.rollback()
+        search_service.unindex_page(page_service.find_page("Guide"))
+        db.session.rollback()
+        assert search_service.generation(db.session.connection()) == before
+        db.session.rollback()
+        search_service.unindex_page(page_service.find_page("Guide"))
+        db.session.commit()
+        assert search_service.generation(db.session.connection()) == before + 1
+    assert "Guide" not in search(app).get_data(as_text=True)  # what the index holds now
+
+
+def test_long_search_queries_go_to_the_app(app, guide):
+    calls = FlaskCalls(app)
+    url = "/-/search?q=" + "status+" * 120
+    for _ in range(2):
+        assert anonymous(app).get(url).status_code == 200
+    assert calls.count == 2

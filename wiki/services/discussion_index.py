@@ -13,6 +13,7 @@ from sqlalchemy import Integer, String, Text, text
 from wiki.core.searchtext import html_to_text, parse_query, snippet
 from wiki.extensions import db
 from wiki.models import DiscussionComment, UTCDateTime
+from wiki.services import search as page_search
 
 
 def _sqlite() -> bool:
@@ -22,6 +23,7 @@ def _sqlite() -> bool:
 def index_comment(comment: DiscussionComment) -> None:
     """Put a comment's current text in the index (or take it out if hidden), in the caller's
     transaction."""
+    page_search.changed()  # the search page lists comments too: its cached answers are keyed on this
     column = "rowid" if _sqlite() else "comment_id"
     db.session.execute(text(f"DELETE FROM search_index_comments WHERE {column} = :id"), {"id": comment.id})
     if comment.hidden:
@@ -32,6 +34,7 @@ def index_comment(comment: DiscussionComment) -> None:
 
 def reindex_all() -> int:
     """Rebuild the comments' index; returns the number of comments indexed."""
+    page_search.changed()
     db.session.execute(text("DELETE FROM search_index_comments"))
     count = 0
     for comment in db.session.scalars(db.select(DiscussionComment).where(DiscussionComment.hidden.is_(False))):

@@ -6,7 +6,8 @@ websearch_to_tsquery. Both are fed only quoted words from wiki.core.searchtext.p
 """
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Integer, String, Text, bindparam, text
+from sqlalchemy import Integer, String, Text, bindparam, event, text
+from sqlalchemy.orm import Session
 
 from wiki.core.edits import UNPARSED, Unparsed
 from wiki.extensions import db
@@ -17,6 +18,37 @@ from wiki.core.searchtext import Query, exact_title_keys, html_to_text, parse_qu
 
 def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
+
+
+# --- The generation: a number that moves on with every change to what search shows ---------
+# (migration 0019). A cached search answer is keyed on it (wiki.web.readcache). It is added
+# to as the transaction commits, not when the index is written: the row lock that orders
+# concurrent commits is then held only for the COMMIT itself, and taken after every other
+# lock of the transaction, so it can neither slow a save's work nor join a deadlock.
+_CHANGED = "nexus.search_changed"
+GENERATION = text("SELECT generation FROM search_index_generation WHERE id = 1")
+
+
+def changed() -> None:
+    """What search shows changes in this transaction (an index write, a comment hidden):
+    the generation moves on when it commits, and not at all if it rolls back."""
+    db.session.info[_CHANGED] = True
+
+
+def generation(connection) -> int | None:
+    """The current generation (None: the row is missing, so nothing may be keyed on it)."""
+    return connection.execute(GENERATION).scalar()
+
+
+@event.listens_for(Session, "before_commit")
+def _move_generation_on(session) -> None:
+    if session.info.pop(_CHANGED, False):
+        session.execute(text("UPDATE search_index_generation SET generation = generation + 1 WHERE id = 1"))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_change(session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def index_page(page: Page, revision: Revision, redirect: str | None | Unparsed = UNPARSED) -> None:
@@ -41,12 +73,14 @@ def index_page(page: Page, revision: Revision, redirect: str | None | Unparsed =
 def index_many(entries: list[dict]) -> None:
     """Index many pages not in the index yet, with one executemany: ``entries`` of {"id": page
     id, "title": title (and display title, as index_page joins them), "body": plain text}."""
+    changed()
     column = "rowid" if _sqlite() else "page_id"
     db.session.execute(text(f"INSERT INTO search_index ({column}, title, body) VALUES (:id, :title, :body)"), entries)
 
 
 def unindex_page(page: Page) -> None:
     """Remove a page from the index (deleted, or about to be indexed again)."""
+    changed()
     column = "rowid" if _sqlite() else "page_id"
     db.session.execute(text(f"DELETE FROM search_index WHERE {column} = :id"), {"id": page.id})
     db.session.execute(text(f"DELETE FROM search_index_titles WHERE {column} = :id"), {"id": page.id})

@@ -38,6 +38,7 @@ with the current hash is cached for a year (``immutable``), any other for a few 
 import hashlib
 import os
 import threading
+from functools import lru_cache
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -46,6 +47,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
 from werkzeug.routing import RequestRedirect
@@ -260,12 +262,46 @@ def page_state(engine, raw: str, connection=None):
         return _page_state(connection, key, raw)
 
 
+MAX_STATE_DEPTH = 8  # parents read in the page's own statement; a deeper title reads them apart
+
+
+@lru_cache(maxsize=MAX_STATE_DEPTH + 1)
+def _state_statement(depth: int):
+    """_CURRENT_STATE with a column per parent title ("a", "a/b" of "a/b/c"): whether a live
+    page has it (the breadcrumbs show it). One statement, one round trip to PostgreSQL, for a
+    nested page too: it was two (bench/RESULTS.md, 2026-12-01 evening)."""
+    statement = _CURRENT_STATE
+    for depth_index in range(depth):
+        parent = aliased(Page)
+        statement = statement.add_columns(
+            exists().where(parent.title_key == bindparam(f"parent_{depth_index}"), parent.deleted.is_(False))
+            .label(f"parent_{depth_index}"))
+    return statement
+
+
 def _page_state(connection, key: str, raw: str):
-    row = connection.execute(_CURRENT_STATE, {"key": key}).first()
+    # The parents' keys come from the URL path: it is checked below to be the title's own
+    # spelling (spaces as "_"), so its "/" parts are the title's parts, with the same keys.
+    parts = raw.split("/")
+    depth = len(parts) - 1
+    if depth > MAX_STATE_DEPTH:
+        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
+        parents = None
+    else:
+        params = {"key": key}
+        for depth_index in range(depth):
+            try:
+                params[f"parent_{depth_index}"] = canonical_key("/".join(parts[:depth_index + 1]))
+            except InvalidTitle:
+                params[f"parent_{depth_index}"] = ""  # cannot be a page (no title has the empty key)
+        row = connection.execute(_state_statement(depth), params).first()
+        parents = "".join("1" if row._mapping[f"parent_{i}"] else "0" for i in range(depth)) if row is not None else None
     # Issue 20: a page in a learning path is left to the view (its bytes depend on other pages).
     if row is None or title_to_url_path(row.title) != raw or row.in_path:
         return None
-    return row, _parents_state(links.parents(row.title, connection))  # a second query only for "a/b"
+    if parents is None:
+        parents = _parents_state(links.parents(row.title, connection))
+    return row, parents
 
 
 def view_validators(app_version: str, built: datetime, row, parents: str, viewer: str) -> tuple[str, datetime]:

@@ -33,7 +33,7 @@ from typing import Callable
 
 from flask import Flask, current_app, flash, g, make_response, render_template, request
 from markupsafe import escape
-from sqlalchemy import event, inspect
+from sqlalchemy import event, exc, inspect
 
 from wiki.core.titles import InvalidTitle, Title
 from wiki.extensions import db
@@ -126,9 +126,43 @@ def register(app: Flask) -> None:
     app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own (registered first)
     with app.app_context():
         engine = db.engine
+    _ping_after_idle(engine, app.config["DATABASE_PING_AFTER_IDLE"])
     event.listen(engine, "checkout", lambda *_args: state.outages and state.reachable(DATABASE))
     if not event.contains(db.session, "after_commit", _note_commit):
         event.listen(db.session, "after_commit", _note_commit)
+
+
+_CHECKED_IN = "nexus.checked_in"
+
+
+def _ping_after_idle(engine, idle_seconds) -> None:
+    """Test a pooled connection before use if it sat idle ``idle_seconds`` or more; a dead one
+    is replaced by a new connection (DisconnectionError makes the pool try again), so an
+    outage that ended while a connection idled costs no request. A fresh connection is not
+    tested, and one used a moment ago either works or fails its request as it would have
+    failed the test: that failure marks the whole pool invalid (SQLAlchemy), so no second
+    request meets a connection from before the outage."""
+    if isinstance(idle_seconds, bool) or not isinstance(idle_seconds, (int, float)) or idle_seconds < 0:
+        raise ValueError(f"DATABASE_PING_AFTER_IDLE must be a number of seconds (0, 1, 2.5 ...), not {idle_seconds!r}")
+    if getattr(engine.pool, "_pre_ping", False):
+        return  # pool_pre_ping (SQLALCHEMY_ENGINE_OPTIONS) tests every checkout already
+
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get(_CHECKED_IN)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - re-raised unless it says the connection is gone
+            if unavailable(error) is None and not engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            raise exc.DisconnectionError(str(error)) from error
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checkout)
 
 
 def state_of(app: Flask) -> "OutageLog | None":

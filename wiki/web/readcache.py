@@ -1,5 +1,5 @@
-"""Cookie-less anonymous reads of history, diffs, old revisions, blame and recent changes,
-answered in front of Flask from the views' own stored answers (issue 21).
+"""Cookie-less anonymous reads of history, diffs, old revisions, blame, recent changes and
+search results, answered in front of Flask from the views' own stored answers (issue 21).
 
 The same idea as ``wiki.web.caching.FastPageViews`` for page views, for the pages readers and
 crawlers reach from a page: each answer is a function of its URL and of a little database
@@ -22,6 +22,10 @@ What each key covers (everything the bytes depend on for an anonymous visitor):
 * recent changes: the rows shown (revisions of live pages with their page's title and
   current revision, and page events), read as ids by one narrow query per kind. Only the plain
   listing and its ``?page=N`` (N ≤ 20) are served here; filtered listings go to the app.
+* search results: the query string as sent (up to 600 bytes) and the search generation
+  (wiki.services.search.generation), a counter that every commit changing what search shows
+  adds one to: any save, rename, delete, restore, import, re-render or comment anywhere
+  gives every search a new key, so a repeated search is served only until the next change.
 
 An answer is kept only when the view answered 200 for the state its key was computed from:
 for an old revision the view's own validator must equal the key; for the others the state is
@@ -42,17 +46,19 @@ from werkzeug.routing import RequestRedirect
 from wiki.core.titles import InvalidTitle, canonical_key, title_to_url_path
 from wiki.extensions import db
 from wiki.models import Page, PageEvent, Revision, User
-from wiki.services import links
+from wiki.services import links, search
 from wiki.services.availability import unavailable
 from wiki.web import access, caching, hosts, outages
 from wiki.web.common import SECURITY_HEADERS
 
-ENDPOINTS = frozenset({"history.history", "history.diff", "history.revision", "history.blame", "changes.recent"})
+ENDPOINTS = frozenset({"history.history", "history.diff", "history.revision", "history.blame", "changes.recent",
+                       "search.search"})
 EXTENSION = "nexus.readcache"
 ENVIRON_KEY = "nexus.readcache"  # (endpoint, key, Last-Modified or None) of a request the door sent on
 RECENT_PAGE_SIZE = 50  # changes.recent lists HISTORY_PAGE_SIZE rows: checked against the config
 MAX_RECENT_PAGE = 20
 _RECENT_QUERY = re.compile(r"(?:page=([1-9][0-9]?))?")
+MAX_SEARCH_QUERY = 600  # bytes of a search's query string the door keys on (longer: the app answers)
 
 
 def register(app: Flask) -> None:
@@ -104,6 +110,14 @@ def _connect(engine):
 def state(engine, versions, endpoint: str, args: dict, query: str) -> tuple[str, object] | None:
     """(key, Last-Modified or None) of an anonymous visitor's answer to this request, or None
     when the door does not serve it (the app answers: a redirect, a 404, a filtered list)."""
+    if endpoint == "search.search":
+        if len(query) > MAX_SEARCH_QUERY:
+            return None
+        with _connect(engine) as connection:
+            generation = search.generation(connection)
+        if generation is None:
+            return None
+        return caching._digest("\x1f".join(("search", versions.app, query, str(generation))).encode()), None
     if endpoint == "changes.recent":
         match = _RECENT_QUERY.fullmatch(query)
         if match is None:
@@ -164,7 +178,7 @@ class ReadPages:
         answer = None
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "/-/" in path \
-                and (path.startswith("/wiki/") or path == "/-/recent"):
+                and (path.startswith("/wiki/") or path == "/-/recent" or path == "/-/search"):
             try:
                 answer = self._answer(environ)
             except Exception as error:  # noqa: BLE001 - the app answers (and reports) whatever went wrong
