@@ -233,8 +233,9 @@ def revision_count(url: str, title: str) -> int:
     return number
 
 
-def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling: float) -> dict:
-    """Every scenario against one wiki: a dict of name -> figures."""
+def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling) -> dict:
+    """Every scenario against one wiki: a dict of name -> figures. ``ceiling()``: the bare
+    app's requests/s now, measured before each scenario."""
     # Rate limits off: one client saving as fast as it can would measure the limiter, not the save.
     server = Server("wsgi:app", args.workers, {"NEXUS_SQLALCHEMY_DATABASE_URI": db_url,
                                                "NEXUS_SECRET_KEY": "bench-secret",
@@ -292,9 +293,11 @@ def measure_wiki(label: str, db_url: str, spec: corpus.CorpusSpec, args, ceiling
                 cold = round((time.perf_counter() - start) * 1000, 1)
                 for _ in range(3):
                     Browser(base).request(path, headers=headers)
+            ceiling_now = ceiling()
             figures = wrk(url, args.duration, args.connections, headers, script)
             figures["first_ms"] = cold
-            figures["ratio"] = round(figures["rps"] / ceiling, 2)
+            figures["ceiling_rps"] = round(ceiling_now)
+            figures["ratio"] = round(figures["rps"] / ceiling_now, 2)
             results[name] = figures
             print(f"  {label:<24} {name:<32} {figures['rps']:8.0f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
                   f"p99 {figures['p99_ms']:7.1f} ms  ×{figures['ratio']:.2f}"
@@ -339,8 +342,9 @@ def machine() -> dict:
     }
 
 
-def measure_ceiling(args) -> dict:
-    """The bare Flask app under the same gunicorn settings: requests/s and latency."""
+def measure_ceiling(args, keep: bool = False):
+    """The bare Flask app under the same gunicorn settings: requests/s and latency. With
+    ``keep``: (figures, the running server), to measure it again beside each scenario."""
     print("\nBare Flask ceiling (5 KB template page):", flush=True)
     bare = Server("bench.bare_app:app", args.workers)
     try:
@@ -348,9 +352,10 @@ def measure_ceiling(args) -> dict:
         ceiling = wrk(bare.base + "/", args.duration, args.connections)
         ceiling["worker RSS MB"] = bare.rss_mb()
     finally:
-        bare.stop()
+        if not keep:
+            bare.stop()
     print(f"  bare Flask {ceiling['rps']:.0f} req/s  p50 {ceiling['p50_ms']} ms  p99 {ceiling['p99_ms']} ms", flush=True)
-    return ceiling
+    return (ceiling, bare) if keep else ceiling
 
 
 def main() -> None:
@@ -394,14 +399,20 @@ def main() -> None:
     for label, seconds in report["loads"].items():
         print(f"corpus {label}: loaded through save_page in {seconds or 0:.0f} s")
 
-    # The ceiling is measured again right before each wiki, and each wiki's ratios use that
-    # figure: on a shared machine the background load drifts within minutes.
+    # Each scenario's ratio is to the ceiling measured again right before it (for half the
+    # duration), since on this shared machine the speed of the same code drifted by a third
+    # within one run (2026-12-01: 1,827 and 1,329 req/s ten minutes apart).
     report["ceilings"] = {}
     for label, url, spec in wikis:
-        ceiling = measure_ceiling(args)
+        ceiling, bare = measure_ceiling(args, keep=True)
         report["ceiling"] = report["ceilings"][label] = ceiling
         print(f"\n{label}:", flush=True)
-        report["wikis"][label] = measure_wiki(label, url, spec, args, ceiling["rps"])
+        try:
+            report["wikis"][label] = measure_wiki(
+                label, url, spec, args,
+                lambda: wrk(bare.base + "/", max(2.0, args.duration / 2), args.connections)["rps"])
+        finally:
+            bare.stop()
         report["load during"] = subprocess.run("uptime", capture_output=True, text=True).stdout.strip()
         print(f"  load: {report['load during']}", flush=True)
 
@@ -414,7 +425,7 @@ def main() -> None:
 def print_table(report: dict) -> None:
     print("\n| scenario | " + " | ".join(report["wikis"]) + " |")
     print("|---|" + "---|" * len(report["wikis"]))
-    print("| bare Flask ceiling (measured just before) | " + " | ".join(
+    print("| bare Flask ceiling (at the start; each ratio is to one measured just before it) | " + " | ".join(
         f"{c['rps']:.0f} req/s, p50 {c['p50_ms']} / p99 {c['p99_ms']} ms" for c in report["ceilings"].values()) + " |")
     names = list(dict.fromkeys(n for w in report["wikis"].values() for n in w
                                if n not in ("worker RSS MB", "long history")))

@@ -396,3 +396,23 @@ def test_the_fast_door_is_shut_when_visitors_may_not_read(app, make_page, app_co
     app.config["ANONYMOUS_ACCESS"] = "none"
     assert client.get("/wiki/Home").status_code == 302
     assert len(app.extensions[EXTENSION].pages.entries) == 1
+
+
+def test_a_page_views_title_is_read_off_the_path_as_the_url_map_would_give_it(app):
+    # caching.view_title skips the URL map's matcher for paths under /wiki/ without "/-/",
+    # on the promise that only the page view's rule has such paths: checked here.
+    from werkzeug.test import EnvironBuilder
+
+    from wiki.web.caching import view_title
+
+    assert [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/wiki") and "/-/" not in r.rule] \
+        == ["/wiki/<path:title>"]
+    for path in ("/wiki/Home", "/wiki/guides/Caching_basics", "/wiki/Caf%C3%A9/Cr%C3%A8me", "/wiki/a/",
+                 "/wiki/Guide/-/history", "/wiki/", "/-/recent", "/wiki/x%2Fy"):
+        environ = EnvironBuilder(path=path).get_environ()
+        try:
+            endpoint, args = app.url_map.bind_to_environ(environ).match()
+            expected = args.get("title") if endpoint == "pages.view" else None
+        except Exception:  # noqa: BLE001 - a 404 or a redirect of the matcher: no page view
+            expected = None
+        assert view_title(app, environ) == expected, path

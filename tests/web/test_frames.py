@@ -222,21 +222,27 @@ class FlaskCalls:
         return self.inner(environ, start_response)
 
 
-def test_the_door_in_front_of_flask_gives_the_bytes_and_headers_of_the_app(app, make_page, make_user, monkeypatch):
+@pytest.mark.parametrize("title", ["Home", "Guides/Deep/Home"])
+def test_the_door_in_front_of_flask_gives_the_bytes_and_headers_of_the_app(app, make_page, make_user, monkeypatch,
+                                                                          title):
+    # A nested page too: its parents' existence (the breadcrumbs) is read in the same statement.
     alice = make_user("alice")
-    make_page("Home", "Hello [[Elsewhere]]")
+    if "/" in title:
+        make_page("Guides", "The guides")  # one parent exists, "Guides/Deep" does not
+    make_page(title, "Hello [[Elsewhere]]")
+    url = "/wiki/" + title
     client = logged_in(app, alice)
     calls = FlaskCalls(app)
-    rendered = client.get("/wiki/Home")  # the view renders; the frame and fragments are kept
+    rendered = client.get(url)  # the view renders; the frame and fragments are kept
     assert calls.count == 1
-    fast = client.get("/wiki/Home")
+    fast = client.get(url)
     assert calls.count == 1, "answered in front of Flask"
-    head = client.head("/wiki/Home")
-    fast_304 = client.get("/wiki/Home", headers={"If-None-Match": rendered.headers["ETag"]})
+    head = client.head(url)
+    fast_304 = client.get(url, headers={"If-None-Match": rendered.headers["ETag"]})
     assert calls.count == 1 and fast_304.status_code == 304 and fast_304.get_data() == b""
     monkeypatch.setattr(calls.door, "_answer", lambda environ: None)  # now the app's hook answers
-    in_flask = client.get("/wiki/Home")
-    in_flask_304 = client.get("/wiki/Home", headers={"If-None-Match": rendered.headers["ETag"]})
+    in_flask = client.get(url)
+    in_flask_304 = client.get(url, headers={"If-None-Match": rendered.headers["ETag"]})
     assert calls.count == 3 and in_flask_304.status_code == 304
     for answer in (fast, in_flask):
         assert answer.status_code == 200
@@ -246,7 +252,7 @@ def test_the_door_in_front_of_flask_gives_the_bytes_and_headers_of_the_app(app, 
     assert sorted(fast_304.headers.items()) == sorted(in_flask_304.headers.items())
     # The token in front of Flask is one the app accepts for this session.
     token = CSRF_RE.search(fast.get_data(as_text=True)).group(1)
-    assert client.post("/wiki/Home/-/watch", data={"csrf_token": token}).status_code in (302, 303)
+    assert client.post(url + "/-/watch", data={"csrf_token": token}).status_code in (302, 303)
 
 
 def test_the_door_in_front_of_flask_steps_aside_for_anything_unusual(app, make_page, make_user):

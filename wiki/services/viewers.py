@@ -3,7 +3,7 @@ unread count and the page's watch state, in one prebuilt statement (one round tr
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from wiki.extensions import db
-from wiki.models import Notification, User, Watch
+from wiki.models import Notification, Page, User, Watch
 
 _STATE = select(
     select(func.count()).select_from(Notification)
@@ -25,10 +25,18 @@ def header_state(user_id: int, page_id: int, title_key: str, connection=None) ->
     return int(row.unread or 0), bool(row.watching)
 
 
-_ACCOUNT = select(User.username, User.role, User.active, User.session_token).where(User.id == bindparam("id"))
-
-
-def session_account(connection, user_id: int):
-    """(username, role, active, session_token) of an account, or None: what
-    wiki.web.common._load_user checks, without building the ORM object."""
-    return connection.execute(_ACCOUNT, {"id": user_id}).first()
+def page_view_columns():
+    """The viewer's part of a logged-in page view, as columns to add to the page's own state
+    statement (wiki.web.frames): the account (what Flask-Login's user loader checks), the unread
+    count and the watch state (what ``header_state`` reads), for ``:viewer`` and the page row
+    of that statement, so that the whole view needs one statement: one round trip."""
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == bindparam("viewer"), Notification.read_at.is_(None))
+              .scalar_subquery().label("viewer_unread"))
+    watching = exists().where(Watch.user_id == bindparam("viewer"), or_(
+        Watch.page_id == Page.id,
+        and_(Watch.prefix.is_not(None), func.substr(Page.title_key, 1, func.length(Watch.prefix)) == Watch.prefix),
+    )).label("viewer_watching")
+    account = [select(column).where(User.id == bindparam("viewer")).scalar_subquery().label(f"viewer_{column.key}")
+               for column in (User.username, User.role, User.active, User.session_token)]
+    return [*account, unread, watching]

@@ -241,16 +241,18 @@ def _anonymous_view_state(engine, app_version: str, built: datetime, raw: str) -
     return view_validators(app_version, built, row, parents, "anonymous")
 
 
-def page_state(engine, raw: str, connection=None):
+def page_state(engine, raw: str, connection=None, statements=None, params=None):
     """(row of _CURRENT_STATE, parents' state) of the page at URL path ``raw``, or None when
     the view must answer (no such page, or a non-canonical spelling: it redirects).
-    ``connection``: one already open (the request's session's), left open."""
+    ``connection``: one already open (the request's session's), left open. ``statements``:
+    another builder than ``_state_statement`` (depth -> statement) whose statement has more
+    columns, with their ``params`` (wiki.web.frames reads the viewer with the page)."""
     try:
         key = canonical_key(raw)
     except InvalidTitle:
         return None
     if connection is not None:
-        return _page_state(connection, key, raw)
+        return _page_state(connection, key, raw, statements or _state_statement, params)
     # Not the ORM session: nothing to track or flush. One statement needs no transaction:
     # without one PostgreSQL is spared a BEGIN and a ROLLBACK, which halved the time of a
     # cached view above bare Flask (bench/view_scaling.py). SQLite reads outside a
@@ -259,7 +261,7 @@ def page_state(engine, raw: str, connection=None):
     if engine.dialect.name == "postgresql":
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
     with connection:
-        return _page_state(connection, key, raw)
+        return _page_state(connection, key, raw, statements or _state_statement, params)
 
 
 MAX_STATE_DEPTH = 8  # parents read in the page's own statement; a deeper title reads them apart
@@ -279,22 +281,22 @@ def _state_statement(depth: int):
     return statement
 
 
-def _page_state(connection, key: str, raw: str):
+def _page_state(connection, key: str, raw: str, statements, extra: dict | None):
     # The parents' keys come from the URL path: it is checked below to be the title's own
     # spelling (spaces as "_"), so its "/" parts are the title's parts, with the same keys.
     parts = raw.split("/")
     depth = len(parts) - 1
     if depth > MAX_STATE_DEPTH:
-        row = connection.execute(_CURRENT_STATE, {"key": key}).first()
+        row = connection.execute(statements(0), {"key": key, **(extra or {})}).first()
         parents = None
     else:
-        params = {"key": key}
+        params = {"key": key, **(extra or {})}
         for depth_index in range(depth):
             try:
                 params[f"parent_{depth_index}"] = canonical_key("/".join(parts[:depth_index + 1]))
             except InvalidTitle:
                 params[f"parent_{depth_index}"] = ""  # cannot be a page (no title has the empty key)
-        row = connection.execute(_state_statement(depth), params).first()
+        row = connection.execute(statements(depth), params).first()
         parents = "".join("1" if row._mapping[f"parent_{i}"] else "0" for i in range(depth)) if row is not None else None
     # Issue 20: a page in a learning path is left to the view (its bytes depend on other pages).
     if row is None or title_to_url_path(row.title) != raw or row.in_path:
@@ -344,6 +346,28 @@ def _cached_page_view():
     return current_app.response_class(body, content_type=content_type)
 
 
+def view_title(app: Flask, environ) -> str | None:
+    """The title in a page view's URL path (``pages.view``), or None for any other request.
+
+    A path under /wiki/ without a "/-/" segment can only be ``/wiki/<path:title>``: every other
+    rule under /wiki/ has one (tests/web/test_caching.py checks the URL map), so the title is
+    read off the path without the URL map's matcher, which was a quarter of the cost of a
+    cached view (bench/RESULTS.md, 2026-12-01 evening). Any spelling the view would redirect
+    finds no page state (the door compares it with the title's own URL), so it still reaches
+    the app. With SERVER_NAME set the matcher decides, as it checks the host too."""
+    path = environ.get("PATH_INFO", "")
+    if app.config["SERVER_NAME"] is None and path.startswith("/wiki/") and "/-/" not in path:
+        try:
+            return path[6:].encode("latin-1").decode("utf-8") or None  # WSGI's str of the raw bytes
+        except UnicodeError:
+            return None
+    try:
+        endpoint, args = app.url_map.bind_to_environ(environ, server_name=app.config["SERVER_NAME"]).match()
+    except (HTTPException, RequestRedirect):
+        return None
+    return args.get("title", "") if endpoint == "pages.view" else None
+
+
 class FastPageViews:
     """WSGI middleware: a page view for a visitor without cookies, answered from the page
     cache (or with 304) without entering Flask. Anything else goes on to the app."""
@@ -380,17 +404,14 @@ class FastPageViews:
             return None  # Flask refuses it (TRUSTED_HOSTS), as it would behind this door
         if environ.get("HTTP_IF_MODIFIED_SINCE") and not environ.get("HTTP_IF_NONE_MATCH"):
             return None  # a date alone needs a look at the whole wiki (_unchanged_since): the app decides
-        try:
-            endpoint, args = app.url_map.bind_to_environ(environ, server_name=config["SERVER_NAME"]).match()
-        except (HTTPException, RequestRedirect):
-            return None
-        if endpoint != "pages.view":
+        raw = view_title(app, environ)
+        if raw is None:
             return None
         if self.engine is None:
             with app.app_context():
                 self.engine = db.engine
         current: Versions = app.extensions[EXTENSION]
-        state = _anonymous_view_state(self.engine, current.app, current.built, args.get("title", ""))
+        state = _anonymous_view_state(self.engine, current.app, current.built, raw)
         entry = current.pages.get(state[0]) if state is not None else None
         if entry is None:
             return None  # not rendered yet for this state: the view renders it (and keeps it)

@@ -28,7 +28,8 @@ the before-request hook answers everything else it can. Both give the same bytes
 (tests/web/test_frames.py): they assemble the same frame with the same fragments.
 """
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
+from functools import lru_cache
 from hashlib import sha512
 from hmac import compare_digest
 
@@ -36,9 +37,7 @@ from flask import Flask, current_app, g, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date, parse_cookie, parse_etags, remove_entity_headers
-from werkzeug.routing import RequestRedirect
 
 from wiki.extensions import db
 from wiki.services import viewers
@@ -175,6 +174,15 @@ _SESSION_KEYS = {"_user_id", "_fresh", "_id", "csrf_token"}
 BUILT_IN_FRAGMENTS = ("account", "watch")
 
 
+@lru_cache(maxsize=caching.MAX_STATE_DEPTH + 1)
+def _member_statement(depth: int):
+    """The page's state statement (caching._state_statement) with the viewer's columns."""
+    return caching._state_statement(depth).add_columns(*viewers.page_view_columns())
+
+
+_Account = namedtuple("_Account", "username role active session_token")
+
+
 class MemberPageViews:
     """WSGI middleware: a logged-in page view answered from its frame without entering Flask,
     when everything about the request is ordinary. It checks what the app would check, in the
@@ -243,33 +251,26 @@ class MemberPageViews:
                 return None
         if not hosts.trusted(environ, config):
             return None
-        try:
-            endpoint, args = app.url_map.bind_to_environ(environ, server_name=config["SERVER_NAME"]).match()
-        except (HTTPException, RequestRedirect):
-            return None
-        if endpoint != "pages.view":
+        raw = caching.view_title(app, environ)
+        if raw is None:
             return None
         session_id = data["_user_id"]
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit():
             return None
         current: caching.Versions = app.extensions[caching.EXTENSION]
-        connection = self.engine.connect()
-        if self.engine.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        with connection:
-            account = viewers.session_account(connection, int(user_id))
-            if account is None or not account.active or not compare_digest(account.session_token, token):
-                return None
-            if not access.decide(access.level_for("pages.view", "GET"), account.role,
-                                 config["ANONYMOUS_ACCESS"]).allowed:
-                return None
-            found = caching.page_state(self.engine, args.get("title", ""), connection)
-            if found is None:
-                return None
-            row, parents = found
-            page = fragments.PageRef(row.id, row.title, row.title_key, row.protection)
-            unread, watching = viewers.header_state(int(user_id), row.id, row.title_key, connection)
+        # One statement: the page's state, its parents, the account and the header's state.
+        found = caching.page_state(self.engine, raw, statements=_member_statement, params={"viewer": int(user_id)})
+        if found is None:
+            return None
+        row, parents = found
+        account = _Account(row.viewer_username, row.viewer_role, row.viewer_active, row.viewer_session_token)
+        if account.username is None or not account.active or not compare_digest(account.session_token or "", token):
+            return None
+        if not access.decide(access.level_for("pages.view", "GET"), account.role, config["ANONYMOUS_ACCESS"]).allowed:
+            return None
+        page = fragments.PageRef(row.id, row.title, row.title_key, row.protection)
+        unread, watching = int(row.viewer_unread or 0), bool(row.viewer_watching)
         frame_key, _ = caching.view_validators(current.app, current.built, row, parents, f"frame:{account.role}")
         parts = app.extensions[EXTENSION].get(frame_key)
         if parts is None:
