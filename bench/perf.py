@@ -410,7 +410,7 @@ def main() -> None:
         try:
             report["wikis"][label] = measure_wiki(
                 label, url, spec, args,
-                lambda: wrk(bare.base + "/", max(2.0, args.duration / 2), args.connections)["rps"])
+                lambda: wrk(bare.base + "/", max(2, int(args.duration) // 2), args.connections)["rps"])
         finally:
             bare.stop()
         report["load during"] = subprocess.run("uptime", capture_output=True, text=True).stdout.strip()
