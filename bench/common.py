@@ -30,3 +30,13 @@ def fresh_app(argv_url: str | None, **overrides):
     # ``overrides``: other settings, e.g. a queue that keeps the jobs (bench/import_repo.py).
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
                        "JOBS_QUEUE_URL": "immediate", "JOBS_WORKER_THREADS": 0, **overrides}), url
+
+
+def forget_stored_answers(app) -> None:
+    """Empty the read-page door's stored answers (wiki.web.readcache): a repeated search is
+    answered from them, and the search benchmarks measure the search page rendered."""
+    from wiki.web import readcache
+
+    cache = app.extensions[readcache.EXTENSION]
+    cache.entries.clear()
+    cache.size = 0

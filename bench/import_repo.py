@@ -71,10 +71,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def plan(folder: Path, app):
+def plan(folder: Path, app, workers: int = 1):
     with app.app_context():
         start = time.perf_counter()
-        result = mdimport.plan_import(folder, max_bytes=app.config["MAX_PAGE_BYTES"])
+        result = mdimport.plan_import(folder, max_bytes=app.config["MAX_PAGE_BYTES"], workers=workers)
         return result, time.perf_counter() - start
 
 
@@ -99,7 +99,7 @@ def main() -> None:
             folder = Path(tempfile.mkdtemp(prefix="nexus-bench-import-"))
             generate(folder, size)
             cpu = time.process_time()
-            result, seconds = plan(folder, app)
+            result, seconds = plan(folder, app, args.jobs)
             cpu = time.process_time() - cpu
             print(f"plan {size:>7,} files: {seconds:6.1f} s, {cpu:6.1f} s of CPU ({size / cpu:,.0f} files per CPU "
                   f"second), {len(result.problems)} problems; peak RSS {peak_rss_mb():,.0f} MB", flush=True)
@@ -114,7 +114,7 @@ def main() -> None:
     else:
         folder = args.repo
     try:
-        result, seconds = plan(folder, app)
+        result, seconds = plan(folder, app, args.jobs)
         print(f"planning: {len(result.files):,} files in {seconds:.1f} s "
               f"({len(result.files) / max(seconds, 1e-9):,.0f} files/s), {len(result.problems)} problems; "
               f"peak RSS {peak_rss_mb():,.0f} MB")

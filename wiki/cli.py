@@ -220,7 +220,7 @@ def import_markdown(directory: Path, username: str, create_user: bool, prefix: s
     try:
         user = _import_user(username, create_user)
         plan = mdimport.plan_import(directory, prefix=prefix, max_bytes=current_app.config["MAX_PAGE_BYTES"],
-                                    progress=planning.to)
+                                    progress=planning.to, workers=jobs or bulkpages.default_jobs())
     except DomainError as error:
         raise click.ClickException(str(error)) from None
     finally:

@@ -152,6 +152,23 @@ def test_a_parallel_import_writes_what_saving_each_file_in_turn_writes(app, make
     assert ">Existing</a>" in shown["Home"]  # a link without a label reads its target's display title
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_planning_in_worker_processes_converts_every_link_as_planning_alone(app, tmp_path, small_batches, workers):
+    # The headings that anchored links need are parsed in worker processes first; the plan,
+    # down to each converted section link and each problem, is the one of a single process.
+    root = write(tmp_path / "folder", {**FOLDER, **{f"more/m{n}.md": f"# M{n}\n\n## Part {n}\n\nSee "
+                                                      f"[next](m{n + 1}.md#part-{n + 1}) and "
+                                                      f"[caching](../concepts/caching.md#cache-invalidation).\n"
+                                                      for n in range(12)}})
+    alone = mdimport.plan_import(root, max_bytes=2000)
+    together = mdimport.plan_import(root, max_bytes=2000, workers=workers)
+    assert [(f.path, f.title, f.text) for f in together.files] == [(f.path, f.title, f.text) for f in alone.files]
+    assert together.problems == alone.problems
+    converted = {f.path: f.text for f in together.files}
+    assert "[[more/m4#Part 4|next]]" in converted["more/m3.md"]
+    assert "[[concepts/caching#Cache invalidation|caching]]" in converted["more/m0.md"]
+
+
 def test_pages_that_existed_before_show_blue_links_to_the_imported_ones(app, make_page, client, tmp_path):
     root = write(tmp_path / "folder", {"notes/a.md": "# A\n\nText.\n", "notes/b.md": "# B\n"})
     make_page("Existing page", "See [[notes/a]].\n")

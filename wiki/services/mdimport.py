@@ -107,12 +107,14 @@ def import_summary(path: str, merged: bool = False) -> str:
 # --- Reading the folder ------------------------------------------------------------------------
 
 def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_service.DEFAULT_MAX_BYTES,
-                progress: Callable[[int, int], None] | None = None) -> Plan:
+                progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Plan:
     """Read and convert every ``*.md`` file under ``root``; bad files become ``problems``.
 
     ``progress(done, total)`` is called as files are read and converted (two steps per file).
     Raises InvalidInput for an unusable folder or prefix. Writes nothing. The time taken is
-    linear in the number of files: every index over all of them is built once.
+    linear in the number of files: every index over all of them is built once. ``workers``:
+    processes that find the headings links with an anchor need (wiki.services.bulkpages):
+    that is a Markdown parse of each such target, most of the planning's time.
     """
     root = Path(root)
     if not root.is_dir():
@@ -160,8 +162,25 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
 
     def headings(path: str) -> list[HeadingRef]:
         if path not in cache:
-            cache[path] = [HeadingRef(h.id, h.text) for h in extract_headings(readable[path][1])]
+            cache[path] = _heading_refs(readable[path][1])
         return cache[path]
+
+    if workers > 1:
+        # A first, cheap pass notes whose headings the links ask for; those are parsed in
+        # parallel; the second pass converts with them (a file asked for only then is parsed
+        # here, lazily, as with one worker). The plan is the same as with one worker.
+        wanted: set[str] = set()
+
+        def note(path: str) -> tuple:
+            wanted.add(path)
+            return ()
+
+        for path in sorted(readable):
+            convert_links(readable[path][1], path, titles, note, by_folded, plan.folder_links)
+        needed = sorted(wanted)
+        for path, refs in zip(needed, bulkpages.parallel_map(_heading_refs, [readable[p][1] for p in needed],
+                                                             workers)):
+            cache[path] = refs
 
     tick.skip(len(found) - len(readable))  # files refused while reading are not converted
     for path in sorted(readable):
@@ -196,6 +215,11 @@ class _Ticker:
         if self.progress and self.told != self.total:
             self.told = self.done = self.total
             self.progress(self.total, self.total)
+
+
+def _heading_refs(text: str) -> list[HeadingRef]:
+    """The headings of a file's text, as links to it see them (run in a worker process)."""
+    return [HeadingRef(h.id, h.text) for h in extract_headings(text)]
 
 
 def _report_hidden(hidden: list[str], prefix: str | None, plan: Plan) -> None:
