@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -164,12 +165,31 @@ def display_title(source: str) -> str:
     line = opening_heading(source, front)
     if line is None:
         return ""
-    md = _new_markdown(default_resolver, [], [])
+    md, wikilinks, links_out = _title_markdown()
     try:
         md.convert(line)
     except RecursionError:
+        _TITLE_MARKDOWN.state = None  # a conversion cut short: never reuse that instance
         return ""
+    finally:
+        wikilinks.clear()
+        links_out.clear()
     return clean_title(html.unescape(md.toc_tokens[0]["name"])) if md.toc_tokens else ""
+
+
+# One Markdown instance per thread for display_title, reset before each use: building one
+# (its extensions and their patterns) took 1.1 ms, three quarters of a display title, and
+# every render, import plan and save asks for one (bench/RESULTS.md, 2026-12-01 evening).
+_TITLE_MARKDOWN = threading.local()
+
+
+def _title_markdown():
+    state = getattr(_TITLE_MARKDOWN, "state", None)
+    if state is None:
+        wikilinks, links_out = [], []
+        state = _TITLE_MARKDOWN.state = (_new_markdown(default_resolver, wikilinks, links_out), wikilinks, links_out)
+    state[0].reset()
+    return state
 
 
 def _prepare_source(source: str) -> tuple[str, str, bool]:
