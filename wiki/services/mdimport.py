@@ -110,7 +110,8 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
                 progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Plan:
     """Read and convert every ``*.md`` file under ``root``; bad files become ``problems``.
 
-    ``progress(done, total)`` is called as files are read and converted (two steps per file).
+    ``progress(done, total)`` is called as files are read and converted (two steps per file;
+    three with workers: read, links noted, converted).
     Raises InvalidInput for an unusable folder or prefix. Writes nothing. The time taken is
     linear in the number of files: every index over all of them is built once. ``workers``:
     processes that find the headings links with an anchor need (wiki.services.bulkpages):
@@ -129,7 +130,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
     hidden: list[str] = []
     _walk(root, plan, found, hidden)
     _report_hidden(hidden, prefix, plan)
-    tick = _Ticker(progress, 2 * len(found))
+    tick = _Ticker(progress, (3 if workers > 1 else 2) * len(found))  # read, (noted,) converted
 
     readable: dict[str, tuple[str, str]] = {}  # path -> (title, raw text)
     for path, file in found:
@@ -165,29 +166,36 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
             cache[path] = _heading_refs(readable[path][1])
         return cache[path]
 
+    tick.skip((2 if workers > 1 else 1) * (len(found) - len(readable)))  # refused files are not converted
+    paths = sorted(readable)
     if workers > 1:
-        # A first, cheap pass notes whose headings the links ask for; those are parsed in
-        # parallel; the second pass converts with them (a file asked for only then is parsed
-        # here, lazily, as with one worker). The plan is the same as with one worker.
-        wanted: set[str] = set()
-
-        def note(path: str) -> tuple:
-            wanted.add(path)
-            return ()
-
-        for path in sorted(readable):
-            convert_links(readable[path][1], path, titles, note, by_folded, plan.folder_links)
-        needed = sorted(wanted)
-        for path, refs in zip(needed, bulkpages.parallel_map(_heading_refs, [readable[p][1] for p in needed],
-                                                             workers)):
-            cache[path] = refs
-
-    tick.skip(len(found) - len(readable))  # files refused while reading are not converted
-    for path in sorted(readable):
-        tick()
-        title, text = readable[path]
-        converted = convert_links(text, path, titles, headings, by_folded, plan.folder_links)
-        plan.files.append(PlannedFile(path, title, converted))
+        # In worker processes (forked: they inherit this state): a first pass notes whose
+        # headings the links ask for; those are parsed; the second pass converts with them
+        # (a file asked for only then is parsed in its worker, lazily, as with one process).
+        # The plan is the one of a single process (tests/services/test_bulkimport.py).
+        global _PLANNING
+        _PLANNING = (readable, titles, by_folded, plan.folder_links, cache)
+        try:
+            asked_for: set[str] = set()
+            for asked in bulkpages.parallel_map(_wanted_by, paths, workers):
+                tick()
+                asked_for.update(asked)
+            wanted = sorted(asked_for)
+            for path, refs in zip(wanted, bulkpages.parallel_map(_heading_refs, [readable[p][1] for p in wanted],
+                                                                 workers)):
+                cache[path] = refs
+            converted = bulkpages.parallel_map(_converted, paths, workers)
+            for path, text in zip(paths, converted):
+                tick()
+                plan.files.append(PlannedFile(path, readable[path][0], text))
+        finally:
+            _PLANNING = None
+    else:
+        for path in paths:
+            tick()
+            title, text = readable[path]
+            converted = convert_links(text, path, titles, headings, by_folded, plan.folder_links)
+            plan.files.append(PlannedFile(path, title, converted))
     tick.finish()
     plan.problems.sort(key=lambda item: item.path)
     return plan
@@ -215,6 +223,32 @@ class _Ticker:
         if self.progress and self.told != self.total:
             self.told = self.done = self.total
             self.progress(self.total, self.total)
+
+
+# What the planning's worker processes read (set before they are forked, see plan_import):
+# (readable, titles, by_folded, folder_links, headings cache).
+_PLANNING = None
+
+
+def _wanted_by(path: str) -> list[str]:
+    """The files whose headings the links of the file at ``path`` ask for (in a worker)."""
+    readable, titles, by_folded, folder_links, _cache = _PLANNING
+    asked: list[str] = []
+    convert_links(readable[path][1], path, titles, lambda target: asked.append(target) or (), by_folded,
+                  folder_links)
+    return asked
+
+
+def _converted(path: str) -> str:
+    """The text of the file at ``path`` with its links converted (in a worker)."""
+    readable, titles, by_folded, folder_links, cache = _PLANNING
+
+    def headings(target: str) -> list[HeadingRef]:
+        if target not in cache:
+            cache[target] = _heading_refs(readable[target][1])
+        return cache[target]
+
+    return convert_links(readable[path][1], path, titles, headings, by_folded, folder_links)
 
 
 def _heading_refs(text: str) -> list[HeadingRef]:
