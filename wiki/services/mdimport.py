@@ -110,8 +110,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
                 progress: Callable[[int, int], None] | None = None, workers: int = 1) -> Plan:
     """Read and convert every ``*.md`` file under ``root``; bad files become ``problems``.
 
-    ``progress(done, total)`` is called as files are read and converted (two steps per file;
-    three with workers: read, links noted, converted).
+    ``progress(done, total)`` is called as files are read and converted (two steps per file).
     Raises InvalidInput for an unusable folder or prefix. Writes nothing. The time taken is
     linear in the number of files: every index over all of them is built once. ``workers``:
     processes that find the headings links with an anchor need (wiki.services.bulkpages):
@@ -130,7 +129,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
     hidden: list[str] = []
     _walk(root, plan, found, hidden)
     _report_hidden(hidden, prefix, plan)
-    tick = _Ticker(progress, (3 if workers > 1 else 2) * len(found))  # read, (noted,) converted
+    tick = _Ticker(progress, 2 * len(found))  # each file read, then converted
 
     readable: dict[str, tuple[str, str]] = {}  # path -> (title, raw text)
     for path, file in found:
@@ -166,7 +165,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
             cache[path] = _heading_refs(readable[path][1])
         return cache[path]
 
-    tick.skip((2 if workers > 1 else 1) * (len(found) - len(readable)))  # refused files are not converted
+    tick.skip(len(found) - len(readable))  # files refused while reading are not converted
     paths = sorted(readable)
     if workers > 1:
         # In worker processes (forked: they inherit this state): a first pass notes whose
@@ -178,8 +177,7 @@ def plan_import(root: Path, prefix: str | None = None, max_bytes: int = page_ser
         try:
             asked_for: set[str] = set()
             for asked in bulkpages.parallel_map(_wanted_by, paths, workers):
-                tick()
-                asked_for.update(asked)
+                asked_for.update(asked)  # (no step of the progress: the conversion below is)
             wanted = sorted(asked_for)
             for path, refs in zip(wanted, bulkpages.parallel_map(_heading_refs, [readable[p][1] for p in wanted],
                                                                  workers)):
