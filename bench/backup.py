@@ -1,7 +1,8 @@
 """How long do `flask import`, `flask export` and `flask import-markdown` take?
 
-Usage: .venv/bin/python bench/backup.py [DATABASE_URL] [PAGES] [REVISIONS_PER_PAGE]
-Default: SQLite in a temporary folder, 200 pages of 15 revisions (3,000 revisions).
+Usage: .venv/bin/python bench/backup.py [DATABASE_URL] [PAGES] [REVISIONS_PER_PAGE] [--jobs N]
+Default: SQLite in a temporary folder, 200 pages of 15 revisions (3,000 revisions), rendered
+in this process (``--jobs``: that many rendering processes, as ``flask import --jobs``).
 
 Writes an export by hand (as docs/backup.md describes), imports it, exports it again, and
 imports the same pages as a folder of Markdown files into another fresh database.
@@ -56,16 +57,22 @@ def timed(label: str, work) -> None:
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else None
-    pages = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    revisions = int(sys.argv[3]) if len(sys.argv) > 3 else 15
+    args = sys.argv[1:]
+    jobs = 1
+    if "--jobs" in args:
+        at = args.index("--jobs")
+        jobs = int(args[at + 1])
+        del args[at:at + 2]
+    url = args[0] if len(args) > 0 else None
+    pages = int(args[1]) if len(args) > 1 else 200
+    revisions = int(args[2]) if len(args) > 2 else 15
     work = Path(tempfile.mkdtemp())
     write_export(work / "export", pages, revisions)
 
     app, _ = fresh_app(url)
     with app.app_context():
         upgrade()
-        timed(f"import {pages * revisions} revisions", lambda: backup.import_wiki(work / "export"))
+        timed(f"import {pages * revisions} revisions", lambda: backup.import_wiki(work / "export", jobs=jobs))
         timed("render their history", backup.render_history)
         timed("export them again", lambda: backup.export_wiki(work / "again"))
         db.engine.dispose()
@@ -78,10 +85,10 @@ def main() -> None:
     with app.app_context():
         upgrade()
         user, _ = users.get_or_create_system_user("bench")
-        plan = mdimport.plan_import(folder)
-        timed(f"import-markdown {pages} files", lambda: mdimport.run_import(plan, user).summary_line())
-        plan = mdimport.plan_import(folder)
-        timed("import-markdown again, unchanged", lambda: mdimport.run_import(plan, user).summary_line())
+        plan = mdimport.plan_import(folder, workers=jobs)
+        timed(f"import-markdown {pages} files", lambda: mdimport.run_import(plan, user, jobs=jobs).summary_line())
+        plan = mdimport.plan_import(folder, workers=jobs)
+        timed("import-markdown again, unchanged", lambda: mdimport.run_import(plan, user, jobs=jobs).summary_line())
 
 
 if __name__ == "__main__":
