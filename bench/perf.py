@@ -397,7 +397,9 @@ def main() -> None:
         wikis.append((f"PostgreSQL {spec.pages:,} pages", args.pg_url, spec))
         report["loads"][wikis[-1][0]] = seconds or corpus.cached_seconds(spec, args.cache_dir, args.pg_url)
     for label, seconds in report["loads"].items():
-        print(f"corpus {label}: loaded through save_page in {seconds or 0:.0f} s")
+        # corpus.load: the ordinary pages through bulkpages (as import-markdown), the history
+        # pages revision by revision through save_page.
+        print(f"corpus {label}: loaded in {seconds or 0:.0f} s (pages in bulk, history pages saved one by one)")
 
     # Each scenario's ratio is to the ceiling measured again right before it (for half the
     # duration), since on this shared machine the speed of the same code drifted by a third

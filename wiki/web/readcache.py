@@ -89,7 +89,9 @@ _PAGE_AND_REVISION = (
 )
 _RECENT_REVISIONS = (
     select(Revision.id, Page.current_revision_id, Page.title)  # a revision's time never changes
-    .join(Page, Page.id == Revision.page_id)
+    # Outer: for an inner join SQLite builds a Bloom filter over every page first (16 ms at
+    # 100,000 pages; wiki.services.changes.recent_changes); the WHERE keeps it an inner join.
+    .outerjoin(Page, Page.id == Revision.page_id)
     .where(Page.deleted.is_(False))
     .order_by(Revision.created_at.desc(), Revision.id.desc())
     .limit(bindparam("upto"))
