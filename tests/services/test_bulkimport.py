@@ -61,6 +61,9 @@ def snapshot() -> dict:
     column = "rowid" if db.engine.dialect.name == "sqlite" else "page_id"
     index = sorted((titles[row[0]], row[1], row[2]) for row in db.session.execute(
         text(f"SELECT {column}, title, body FROM search_index")))
+    # The titles' own index: title matches come first in search (a bulk import left it empty).
+    index += sorted(("title index", titles[row[0]], row[1]) for row in db.session.execute(
+        text(f"SELECT {column}, title FROM search_index_titles")))
     watches = sorted((names[w.user_id], titles.get(w.page_id), w.prefix) for w in db.session.scalars(select(Watch)))
     tags = sorted((titles[row.page_id], row.tag) for row in db.session.scalars(select(PageTag)))
     broken = sorted((titles[b.source_page_id], b.kind, b.target_title, b.section or "", b.line, b.section_number,

@@ -76,6 +76,11 @@ def index_many(entries: list[dict]) -> None:
     changed()
     column = "rowid" if _sqlite() else "page_id"
     db.session.execute(text(f"INSERT INTO search_index ({column}, title, body) VALUES (:id, :title, :body)"), entries)
+    # The titles' own index too, as index_page fills it: without it a page created in bulk
+    # (import-markdown, import) was never a title match, so a search for "tar" did not put
+    # pages/common/tar first.
+    db.session.execute(text(f"INSERT INTO search_index_titles ({column}, title) VALUES (:id, :title)"),
+                       [{"id": entry["id"], "title": entry["title"]} for entry in entries])
 
 
 def unindex_page(page: Page) -> None:
