@@ -320,6 +320,7 @@ class Watch(db.Model):
         UniqueConstraint("user_id", "page_id", name="uq_watches_user_page"),
         UniqueConstraint("user_id", "prefix", name="uq_watches_user_prefix"),
         Index("ix_watches_page_id", "page_id"),  # a page's watchers, for the fan-out
+        Index("ix_watches_prefix", "prefix"),  # the prefix watches, for the same (migration 0021)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

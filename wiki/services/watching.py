@@ -7,7 +7,7 @@ with ``substr`` rather than ``LIKE``, so a title containing ``%`` or ``_`` needs
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
@@ -24,6 +24,15 @@ def _prefix_matches(title_key):
     """SQL: ``Watch.prefix`` is a prefix of ``title_key``."""
     return and_(Watch.prefix.is_not(None),
                 func.substr(title_key, 1, func.length(Watch.prefix)) == Watch.prefix)
+
+
+def _watching(page: Page):
+    """SQL: the watch is of ``page``, directly or by a prefix of its title, as two index
+    look-ups (ix_watches_page_id, ix_watches_prefix). Written as one OR, both databases read
+    every watch of the wiki: 55 ms a notification batch at 100,000 auto-watched pages
+    (bench/RESULTS.md, 2026-12-02), 0.05 ms this way."""
+    return Watch.id.in_(union_all(select(Watch.id).where(Watch.page_id == page.id),
+                                  select(Watch.id).where(_prefix_matches(page.title_key))))
 
 
 def clean_prefix(value: str) -> str:
@@ -112,13 +121,13 @@ def watches(user: User) -> list[Watch]:
 def watched_by_others(page: Page, user_id: int | None) -> bool:
     """Whether anyone other than ``user_id`` watches ``page`` (one EXISTS query)."""
     return bool(db.session.scalar(select(exists().where(
-        Watch.user_id != (user_id or 0), or_(Watch.page_id == page.id, _prefix_matches(page.title_key))))))
+        Watch.user_id != (user_id or 0), _watching(page)))))
 
 
 def watchers_query(page: Page):
     """SELECT the ids of active users watching ``page`` (directly or by prefix)."""
     return (select(Watch.user_id).join(User, User.id == Watch.user_id)
-            .where(User.active.is_(True), or_(Watch.page_id == page.id, _prefix_matches(page.title_key)))
+            .where(User.active.is_(True), _watching(page))
             .distinct())
 
 
