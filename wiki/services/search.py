@@ -63,11 +63,7 @@ def index_page(page: Page, revision: Revision, redirect: str | None | Unparsed =
     # The display title is not in the body's HTML (the page template shows it): index it
     # with the path, so its words weigh as a title's.
     title = f"{page.title}\n{revision.display_title}" if revision.display_title else page.title
-    column = "rowid" if _sqlite() else "page_id"
-    db.session.execute(text(f"INSERT INTO search_index ({column}, title, body) VALUES (:id, :title, :body)"),
-                       {"id": page.id, "title": title, "body": body})
-    db.session.execute(text(f"INSERT INTO search_index_titles ({column}, title) VALUES (:id, :title)"),
-                       {"id": page.id, "title": title})
+    index_many([{"id": page.id, "title": title, "body": body}])  # one writer of both indexes
 
 
 def index_many(entries: list[dict]) -> None:
